@@ -1,0 +1,177 @@
+import type { Logger } from '@nestjs/common';
+import {
+  JwtSecurityError,
+  ServiceUnavailableError,
+  TokenExpiredError,
+  TokenInvalidError,
+  TokenMalformedError,
+} from '../errors/jwt-security.errors.js';
+import type { JwtObjectType, VerifiedToken } from '../interfaces/jwt-claims.interface.js';
+import type { JwtAlgorithm } from '../interfaces/jwt-security-options.interface.js';
+import type { AuthorityClient } from '../services/authority-client.service.js';
+import type { KeyRing } from './key-ring.js';
+import { keyRingFromJwks } from './remote-key-ring.js';
+import {
+  decodeSegment,
+  deepFreeze,
+  hasClaimShapes,
+  TokenCodec,
+  type TokenCodecOptions,
+} from './token-codec.js';
+
+export interface ProxyVerifierOptions extends TokenCodecOptions {
+  algorithms: readonly JwtAlgorithm[];
+  /** Milliseconds between two JWKS fetches caused by unknown `kid`s. */
+  refetchIntervalMs: number;
+  /** Milliseconds after which the JWKS is fetched again in the background. */
+  maxAgeMs: number;
+  /** Milliseconds a claims answer of the authority is reused for the same token. */
+  claimsTtlMs: number;
+}
+
+interface RemoteEntry {
+  verified: VerifiedToken;
+  until: number;
+  notAfter: number;
+}
+
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * Verification in proxy mode. When the authority publishes `GET /jwks`, tokens are verified here
+ * against those keys (fetched once, refetched on an unknown `kid` at most once per interval), so a
+ * request needs no round trip. Otherwise each token is sent once to the authority's claims route
+ * and its answer reused for a short TTL; refusals are never cached as success.
+ */
+export class ProxyVerifier {
+  private codec?: TokenCodec;
+  private remote = false;
+  private fetchedAt = 0;
+  /** When the last JWKS fetch failed: no new attempt before the refetch interval is over. */
+  private failedAt = 0;
+  private inflight?: Promise<void>;
+  private readonly answers = new Map<string, RemoteEntry>();
+  /** Claims requests in flight, so that concurrent requests with one token ask once. */
+  private readonly asking = new Map<string, Promise<VerifiedToken>>();
+
+  constructor(
+    private readonly client: AuthorityClient,
+    private readonly pinned: KeyRing,
+    private readonly options: ProxyVerifierOptions,
+    private readonly logger: Logger,
+  ) {
+    if (pinned.byKid.size > 0) this.codec = this.codecFor(pinned);
+  }
+
+  /** Loads the authority's keys; an unreachable authority is retried on the next request. */
+  async start(): Promise<void> {
+    await this.refresh().catch(() => undefined);
+  }
+
+  verify(token: string, expect: JwtObjectType | undefined): VerifiedToken | Promise<VerifiedToken> {
+    if (this.remote) return this.askAuthority(token, expect);
+    const codec = this.codec;
+    if (codec && (codec.knowsKeyOf(token) || !this.mayRefetch())) {
+      if (Date.now() - this.fetchedAt > this.options.maxAgeMs && this.mayRefetch()) {
+        void this.refresh().catch(() => undefined);
+      }
+      return codec.verify(token);
+    }
+    if (!JWS_COMPACT.test(token) || token.length > this.options.maxTokenSize) {
+      throw new TokenMalformedError();
+    }
+    // A fetch failed moments ago: the authority stays unavailable until the interval is over.
+    if (Date.now() - this.failedAt < this.options.refetchIntervalMs)
+      throw new ServiceUnavailableError();
+    // Unknown kid (keys rotated on the authority) or keys never loaded: fetch once, then decide.
+    return this.refresh().then(() => this.verify(token, expect));
+  }
+
+  /** Whether the JWKS may be fetched again now. */
+  private mayRefetch(): boolean {
+    return Date.now() - this.fetchedAt >= this.options.refetchIntervalMs;
+  }
+
+  /** Fetches the JWKS; concurrent callers share one fetch. Throws 503 when unreachable. */
+  private refresh(): Promise<void> {
+    this.inflight ??= this.load()
+      .catch((error: unknown) => {
+        this.failedAt = Date.now();
+        throw error;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  private async load(): Promise<void> {
+    const jwks = await this.client.jwks();
+    this.fetchedAt = Date.now();
+    if (jwks === undefined) {
+      if (this.pinned.byKid.size === 0 && !this.remote) {
+        this.logger.log('The authority publishes no JWKS: tokens are checked by its claims route');
+        this.remote = true;
+      }
+      return;
+    }
+    const { ring, skipped } = keyRingFromJwks(jwks, this.options.algorithms, [
+      ...this.pinned.byKid.values(),
+    ]);
+    if (skipped.length > 0) {
+      this.logger.warn(
+        `Ignored JWKS keys that do not fit the accepted algorithms: ${skipped.join(', ')}`,
+      );
+    }
+    this.codec = this.codecFor(ring);
+  }
+
+  private codecFor(ring: KeyRing): TokenCodec {
+    return new TokenCodec(ring, { ...this.options, requireSessionClaims: false });
+  }
+
+  private askAuthority(
+    token: string,
+    expect: JwtObjectType | undefined,
+  ): VerifiedToken | Promise<VerifiedToken> {
+    if (!JWS_COMPACT.test(token) || token.length > this.options.maxTokenSize) {
+      throw new TokenMalformedError();
+    }
+    const now = Date.now();
+    const cached = this.answers.get(token);
+    if (cached) {
+      if (now <= cached.until && now <= cached.notAfter) return cached.verified;
+      this.answers.delete(token);
+      if (now > cached.notAfter) throw new TokenExpiredError();
+    }
+    const key = `${expect ?? '*'} ${token}`;
+    const pending = this.asking.get(key);
+    if (pending) return pending;
+    const asked = this.client
+      .claims(token, expect)
+      .then(
+        (claims) => {
+          const header = decodeSegment(token.slice(0, token.indexOf('.')));
+          if (!header || !hasClaimShapes(claims, false)) throw new TokenInvalidError();
+          const verified = deepFreeze({ token, header, claims });
+          if (this.answers.size >= this.options.cacheSize) {
+            this.answers.delete(this.answers.keys().next().value!);
+          }
+          if (this.options.cacheSize > 0) {
+            this.answers.set(token, {
+              verified,
+              until: Date.now() + this.options.claimsTtlMs,
+              notAfter: claims.exp * 1000 + this.options.leeway * 1000,
+            });
+          }
+          return verified;
+        },
+        (error: unknown) => {
+          throw error instanceof JwtSecurityError ? error : new TokenInvalidError({ cause: error });
+        },
+      )
+      .finally(() => this.asking.delete(key));
+    this.asking.set(key, asked);
+    return asked;
+  }
+}

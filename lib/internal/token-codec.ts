@@ -1,0 +1,234 @@
+import { createVerifier, TokenError } from 'fast-jwt';
+import {
+  JwtSecurityError,
+  TokenExpiredError,
+  TokenInvalidError,
+  TokenMalformedError,
+} from '../errors/jwt-security.errors.js';
+import type { JwtClaims, JwtHeader, VerifiedToken } from '../interfaces/jwt-claims.interface.js';
+import { isHmac } from './algorithms.js';
+import { createJwsSigner } from './jws-signer.js';
+import type { KeyRing, RingKey } from './key-ring.js';
+
+export interface TokenCodecOptions {
+  audience?: string;
+  issuer?: string;
+  /** Seconds of clock skew tolerated on `exp` and `nbf`. */
+  leeway: number;
+  maxTokenSize: number;
+  /** Verified tokens remembered; `0` disables the cache. */
+  cacheSize: number;
+  /** Require `jti` and `sid` (tokens of this module). Default `true`. */
+  requireSessionClaims?: boolean;
+}
+
+type Verify = (token: string) => { header: JwtHeader; payload: Record<string, unknown> };
+
+interface CacheEntry {
+  verified: VerifiedToken;
+  /** Milliseconds: valid from `notBefore` to `notAfter`, leeway included. */
+  notBefore: number;
+  notAfter: number;
+}
+
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const TYP = /^(application\/)?jwt$/i;
+
+/**
+ * Signs and verifies compact JWS tokens with pre-imported keys, through fast-jwt. Verification
+ * follows SPEC §5: the key is chosen by our own `kid` table (never by the token's `jku`, `x5u`,
+ * `jwk` or `x5c`), only that key's algorithm is accepted, `exp` is required, `nbf`/`exp` get the
+ * leeway, `aud`/`iss` are checked when configured and an unknown `crit` fails. Tokens that passed
+ * are remembered by their exact string, bounded, and every hit re-checks `nbf`/`exp`.
+ */
+export class TokenCodec {
+  private readonly verifiers = new Map<RingKey, Verify>();
+  private readonly sign?: (claims: object) => string;
+  private readonly cache = new Map<string, CacheEntry>();
+  private readonly leewayMs: number;
+
+  constructor(
+    private readonly keys: KeyRing,
+    private readonly options: TokenCodecOptions,
+  ) {
+    this.leewayMs = options.leeway * 1000;
+    if (keys.signing) {
+      const { alg, key, kid } = keys.signing;
+      this.sign = createJwsSigner(alg, key, kid);
+    }
+    for (const ringKey of keys.byKid.values()) {
+      this.verifiers.set(
+        ringKey,
+        createVerifier({
+          algorithms: [ringKey.alg],
+          key: isHmac(ringKey.alg)
+            ? ringKey.key.export()
+            : (ringKey.key.export({ format: 'pem', type: 'spki' }) as string),
+          complete: true,
+          cache: false,
+          clockTolerance: this.leewayMs,
+          // fast-jwt skips the aud/iss check when the claim is absent: require them when set.
+          requiredClaims: [
+            'exp',
+            ...(options.audience !== undefined ? ['aud'] : []),
+            ...(options.issuer !== undefined ? ['iss'] : []),
+          ],
+          ...(options.audience !== undefined && { allowedAud: options.audience }),
+          ...(options.issuer !== undefined && { allowedIss: options.issuer }),
+        }) as unknown as Verify,
+      );
+    }
+  }
+
+  /** `kid` and algorithm new tokens are signed with. */
+  get signingKey(): { kid: string; alg: string } | undefined {
+    return this.keys.signing && { kid: this.keys.signing.kid, alg: this.keys.signing.alg };
+  }
+
+  encode(claims: object): string {
+    if (!this.sign) throw new Error('No signing key: tokens are only issued in local mode');
+    return this.sign(claims);
+  }
+
+  /** Verifies `token` or throws the matching `JwtSecurityError`. */
+  verify(token: string, now = Date.now()): VerifiedToken {
+    const cached = this.cache.get(token);
+    if (cached !== undefined) {
+      if (now >= cached.notBefore && now <= cached.notAfter) return cached.verified;
+      this.cache.delete(token);
+      if (now > cached.notAfter) throw new TokenExpiredError();
+      throw new TokenInvalidError();
+    }
+    const verified = this.verifyUncached(token);
+    if (this.options.cacheSize > 0) this.remember(token, verified);
+    return verified;
+  }
+
+  /** Forgets every remembered verification (keys or rules changed). */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private verifyUncached(token: string): VerifiedToken {
+    if (token.length > this.options.maxTokenSize || !JWS_COMPACT.test(token)) {
+      throw new TokenMalformedError();
+    }
+    if (token.endsWith('.')) throw new TokenInvalidError();
+    // One spelling per signature: refuse base64url whose unused trailing bits are set.
+    const signature = token.slice(token.lastIndexOf('.') + 1);
+    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
+      throw new TokenInvalidError();
+    }
+    // With one key there is nothing to choose: fast-jwt decodes the header once, and the key's
+    // fit with the header's kid and alg is checked right after.
+    const only = this.keys.byKid.size === 1 ? this.keys.byKid.values().next().value : undefined;
+    let ringKey: RingKey | undefined = only;
+    if (!ringKey) {
+      const header = decodeSegment(token.slice(0, token.indexOf('.')));
+      if (header === undefined) throw new TokenMalformedError();
+      ringKey = this.keyFor(header);
+      if (ringKey === undefined) throw new TokenInvalidError();
+    }
+    let decoded: { header: JwtHeader; payload: Record<string, unknown> };
+    try {
+      decoded = this.verifiers.get(ringKey)!(token);
+    } catch (error) {
+      throw mapTokenError(error);
+    }
+    const { header, payload: claims } = decoded;
+    if (
+      this.keyFor(header) !== ringKey ||
+      header.alg !== ringKey.alg ||
+      'b64' in header ||
+      (header.typ !== undefined && (typeof header.typ !== 'string' || !TYP.test(header.typ)))
+    ) {
+      throw new TokenInvalidError();
+    }
+    if (!hasClaimShapes(claims, this.options.requireSessionClaims ?? true)) {
+      throw new TokenInvalidError();
+    }
+    return deepFreeze({ token, header, claims });
+  }
+
+  /** Whether this codec has a key for the token's `kid` (false for unreadable tokens). */
+  knowsKeyOf(token: string): boolean {
+    const dot = token.indexOf('.');
+    const header = dot > 0 ? decodeSegment(token.slice(0, dot)) : undefined;
+    return header !== undefined && this.keyFor(header) !== undefined;
+  }
+
+  private keyFor(header: JwtHeader): RingKey | undefined {
+    if (header.kid === undefined) return this.keys.current;
+    return typeof header.kid === 'string' ? this.keys.byKid.get(header.kid) : undefined;
+  }
+
+  private remember(token: string, verified: VerifiedToken): void {
+    if (this.cache.size >= this.options.cacheSize) {
+      // Evict the oldest insertion; Map keeps insertion order.
+      this.cache.delete(this.cache.keys().next().value!);
+    }
+    const { nbf, exp } = verified.claims;
+    this.cache.set(token, {
+      verified,
+      notBefore: typeof nbf === 'number' ? nbf * 1000 - this.leewayMs : 0,
+      notAfter: exp * 1000 + this.leewayMs,
+    });
+  }
+}
+
+/** Decodes one base64url JSON segment into an object, or undefined. */
+export function decodeSegment(segment: string): JwtHeader | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as JwtHeader)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the types of the claims the module relies on; values were checked by fast-jwt. */
+export function hasClaimShapes(
+  claims: Record<string, unknown>,
+  requireSessionClaims: boolean,
+): claims is JwtClaims {
+  const session = requireSessionClaims
+    ? typeof claims.jti === 'string' && typeof claims.sid === 'string'
+    : (claims.jti === undefined || typeof claims.jti === 'string') &&
+      (claims.sid === undefined || typeof claims.sid === 'string');
+  return (
+    typeof claims.sub === 'string' &&
+    claims.sub.length > 0 &&
+    session &&
+    (claims.obj === 'access' || claims.obj === 'refresh') &&
+    Number.isFinite(claims.exp) &&
+    (claims.iat === undefined || Number.isFinite(claims.iat)) &&
+    (claims.nbf === undefined || Number.isFinite(claims.nbf)) &&
+    (claims.fresh === undefined || typeof claims.fresh === 'boolean')
+  );
+}
+
+/** Maps fast-jwt's errors to the module's codes; anything unexpected is an invalid token. */
+export function mapTokenError(error: unknown): JwtSecurityError {
+  if (error instanceof JwtSecurityError) return error;
+  const code = error instanceof TokenError ? error.code : undefined;
+  switch (code) {
+    case TokenError.codes.expired:
+      return new TokenExpiredError({ cause: error });
+    case TokenError.codes.malformed:
+    case TokenError.codes.invalidPayload:
+    case TokenError.codes.invalidType:
+      return new TokenMalformedError({ cause: error });
+    default:
+      return new TokenInvalidError({ cause: error });
+  }
+}
+
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
