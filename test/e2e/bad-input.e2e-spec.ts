@@ -1,0 +1,261 @@
+import {
+  ADAPTERS,
+  request,
+  startApp,
+  type HttpAnswer,
+  type RunningApp,
+} from '../utils/http-app.js';
+import { AUTH, accessClaims, expectError, login, signToken } from '../utils/jwt-e2e.js';
+import { fixtureKeys } from '../fixtures/keys.fixture.js';
+import { LocalAppModule } from '../fixtures/local-app.module.js';
+
+type Init = Parameters<typeof request>[1];
+
+/** No input ever yields a 5xx (SPEC §4): tables of bad inputs per route, each answered by a 4xx. */
+describe.each(ADAPTERS)('bad inputs never give a 5xx (%s)', (adapter) => {
+  let running: RunningApp;
+  let base: string;
+  const keys = fixtureKeys('HS256');
+
+  beforeAll(async () => {
+    running = await startApp(LocalAppModule.with({ audience: 'e2e-api' }), adapter);
+    base = running.url;
+  });
+  afterAll(() => running.close());
+
+  const raw = (contentType: string, body: string): Init => ({
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  });
+
+  describe.each(['login', 'token'])('POST /%s bodies', (path) => {
+    it.each<[string, Init]>([
+      ['text/plain', raw('text/plain', 'login=user1&password=passwd')],
+      ['application/xml', raw('application/xml', '<login>user1</login>')],
+      [
+        'multipart/form-data',
+        raw(
+          'multipart/form-data; boundary=x',
+          '--x\r\nContent-Disposition: form-data; name="login"\r\n\r\nuser1\r\n--x--\r\n',
+        ),
+      ],
+      ['an unknown content type', raw('application/x-e2e', '{}')],
+      ['an empty JSON body', raw('application/json', '')],
+      ['an empty form body', raw('application/x-www-form-urlencoded', '')],
+      ['a JSON array', { method: 'POST', json: [{ login: 'user1', password: 'passwd' }] }],
+      ['an empty JSON array', { method: 'POST', json: [] }],
+      ['a JSON string', { method: 'POST', json: 'user1:passwd' }],
+      ['a JSON number', { method: 'POST', json: 42 }],
+      ['JSON null', { method: 'POST', json: null }],
+      ['JSON true', { method: 'POST', json: true }],
+      [
+        'a repeated form field',
+        raw('application/x-www-form-urlencoded', 'login=user1&login=admin&password=passwd'),
+      ],
+      [
+        'bracketed form fields',
+        raw('application/x-www-form-urlencoded', 'login[]=user1&password[a]=passwd'),
+      ],
+      ['nested objects', { method: 'POST', json: { login: { $ne: '' }, password: { $gt: '' } } }],
+      [
+        'a __proto__ key',
+        raw('application/json', '{"__proto__":{"login":"user1"},"password":"passwd"}'),
+      ],
+      [
+        'a __proto__ claim',
+        raw(
+          'application/json',
+          '{"login":"user1","password":"passwd","claims":{"__proto__":{"x":1}}}',
+        ),
+      ],
+      [
+        'a constructor claim',
+        {
+          method: 'POST',
+          json: { login: 'user1', password: 'passwd', claims: { constructor: 'x' } },
+        },
+      ],
+      [
+        'a 50,000-character login',
+        { method: 'POST', json: { login: 'u'.repeat(50_000), password: 'passwd' } },
+      ],
+      [
+        'a 50,000-character password',
+        { method: 'POST', json: { login: 'user1', password: 'p'.repeat(50_000) } },
+      ],
+      [
+        'a 2 MB body',
+        {
+          method: 'POST',
+          json: { login: 'user1', password: 'passwd', pad: 'x'.repeat(2_000_000) },
+        },
+      ],
+      [
+        'deeply nested claims',
+        { method: 'POST', json: { login: 'user1', password: 'passwd', claims: deep(200) } },
+      ],
+      [
+        'control characters in the login',
+        { method: 'POST', json: { login: 'user1\u0000\r\n', password: 'passwd' } },
+      ],
+      ['a syntactically broken JSON body', raw('application/json', '{"login":"user1",')],
+    ])('%s: 4xx', async (_name, init) => {
+      expect4xx(await request(`${base}${AUTH}/${path}`, init));
+    });
+
+    it.each<[string, Init]>([
+      ['no body', { method: 'POST' }],
+      ['a JSON array', { method: 'POST', json: [{ login: 'user1', password: 'passwd' }] }],
+      [
+        'a repeated form field',
+        raw('application/x-www-form-urlencoded', 'login=user1&login=admin&password=passwd'),
+      ],
+      ['nested objects', { method: 'POST', json: { login: { $ne: '' }, password: { $gt: '' } } }],
+      [
+        'a 50,000-character login',
+        { method: 'POST', json: { login: 'u'.repeat(50_000), password: 'passwd' } },
+      ],
+    ])('%s: 400 invalid_request', async (_name, init) => {
+      expectError(await request(`${base}${AUTH}/${path}`, init), 400, 'invalid_request');
+    });
+
+    it('a syntactically broken JSON body is refused by the body parser with 400', async () => {
+      expect(
+        (await request(`${base}${AUTH}/${path}`, raw('application/json', '{"login":'))).status,
+      ).toBe(400);
+    });
+  });
+
+  /** Authorization values that are not a usable token, on every route that reads one. */
+  const authorizations: Array<[string, string]> = [
+    ['an empty token after the scheme', 'Bearer    '],
+    ['the scheme only', 'Bearer'],
+    ['another scheme', 'Basic dXNlcjE6cGFzc3dk'],
+    ['a scheme in mixed case with spaces', 'bEaReR    abc.def.ghi'],
+    ['two tokens', 'Bearer abc.def.ghi jkl.mno.pqr'],
+    ['a tab inside', 'Bearer abc.def\t.ghi'],
+    ['three dots', 'Bearer ...'],
+    ['empty segments', 'Bearer ..'],
+    ['null', 'Bearer null'],
+    ['undefined', 'Bearer undefined'],
+    ['[object Object]', 'Bearer [object Object]'],
+    ['a JSON object', 'Bearer {"alg":"none"}'],
+    ['Latin-1 characters', 'Bearer \u00e9\u00e9.\u00e9.\u00e9'],
+    ['a 10,000-character token', `Bearer ${'a'.repeat(5000)}.${'b'.repeat(4998)}.c`],
+    ['a non-object kid', `Bearer ${forgedHeader({ alg: 'HS256', kid: { $ne: 1 } })}`],
+    ['kid __proto__', `Bearer ${forgedHeader({ alg: 'HS256', kid: '__proto__' })}`],
+    ['kid constructor', `Bearer ${forgedHeader({ alg: 'HS256', kid: 'constructor' })}`],
+    ['a numeric typ', `Bearer ${forgedHeader({ alg: 'HS256', typ: 123 })}`],
+    ['b64 false', `Bearer ${forgedHeader({ alg: 'HS256', b64: false })}`],
+    ['alg as an array', `Bearer ${forgedHeader({ alg: ['HS256'] })}`],
+    ['a null header', `Bearer ${Buffer.from('null').toString('base64url')}.e30.abc`],
+  ];
+  const routes: Array<[string, string]> = [
+    ['GET', '/protected'],
+    ['GET', '/protected/optional'],
+    ['GET', '/passport'],
+    ['POST', `${AUTH}/verify`],
+    ['GET', `${AUTH}/claims`],
+    ['GET', `${AUTH}/token?obj=access`],
+    ['POST', `${AUTH}/refresh`],
+    ['PATCH', `${AUTH}/token`],
+    ['POST', `${AUTH}/logout`],
+    ['GET', `${AUTH}/sessions`],
+    ['DELETE', `${AUTH}/sessions/abc`],
+  ];
+  describe.each(routes)('%s %s with a bad Authorization', (method, path) => {
+    it.each(authorizations)('%s: 401', async (_name, authorization) => {
+      const answer = await request(`${base}${path}`, { method, headers: { authorization } });
+      // An @OptionalJwt() route lets "no token for us" through as anonymous.
+      if (path === '/protected/optional' && answer.status === 200) {
+        expect(answer.body).toEqual({ sub: null });
+        return;
+      }
+      expect4xx(answer);
+      expect(answer.status).toBe(401);
+      expect(answer.body.code).toMatch(/^token_/);
+    });
+  });
+
+  /** Signed with the app's own key, so that the claims themselves are what is wrong. */
+  const badClaims: Array<[string, Record<string, unknown>]> = [
+    ['sub as a number', { sub: 42 }],
+    ['an empty sub', { sub: '' }],
+    ['exp as a string', { exp: '9999999999' }],
+    ['iat as a string', { iat: 'yesterday' }],
+    ['nbf in the future', { nbf: Math.floor(Date.now() / 1000) + 3600 }],
+    ['jti as an object', { jti: { id: 1 } }],
+    ['sid as a number', { sid: 7 }],
+    ['fresh as a string', { fresh: 'true' }],
+    ['obj as an array', { obj: ['access'] }],
+    ['aud as a number', { aud: 1 }],
+  ];
+  it.each(badClaims)('a signed token with %s: 401', async (_name, overrides) => {
+    const claims = { ...accessClaims('users:user1', { aud: 'e2e-api' }), ...overrides };
+    const token = await signToken('HS256', keys.signingKey, claims as never);
+    for (const path of ['/protected', '/passport', `${AUTH}/claims`]) {
+      const answer = await request(`${base}${path}`, { token });
+      expect4xx(answer);
+      expect(answer.status).toBe(401);
+    }
+  });
+
+  describe('GET /token query and DELETE /sessions/:id path', () => {
+    it.each([
+      'obj=access&obj=refresh',
+      'obj[]=access',
+      'obj=',
+      'obj=ACCESS',
+      `obj=${'x'.repeat(5000)}`,
+    ])('?%s', async (query) => {
+      const { accessToken } = await login(base, 'user1', 'passwd');
+      expect4xx(await request(`${base}${AUTH}/token?${query}`, { token: accessToken }), [200]);
+      expect4xx(await request(`${base}${AUTH}/token?${query}`));
+    });
+
+    it.each([
+      'x'.repeat(200),
+      '%00',
+      '..%2F..%2Fprotected',
+      '%E2%98%83',
+      '%ZZ',
+      "1'%20OR%20'1'='1",
+      '%20',
+    ])('/sessions/%s', async (id) => {
+      const { accessToken } = await login(base, 'user1', 'passwd');
+      expect4xx(
+        await request(`${base}${AUTH}/sessions/${id}`, { method: 'DELETE', token: accessToken }),
+      );
+      expect4xx(await request(`${base}${AUTH}/sessions/${id}`, { method: 'DELETE' }));
+    });
+
+    it.each([
+      ['GET', `${AUTH}/login`],
+      ['PUT', `${AUTH}/login`],
+      ['DELETE', `${AUTH}/token`],
+      ['POST', `${AUTH}/jwks`],
+      ['GET', `${AUTH}/sessions/`],
+    ])('%s %s: 4xx', async (method, path) => {
+      expect4xx(await request(`${base}${path}`, { method }));
+    });
+  });
+});
+
+/** A 4xx (or one of `alsoOk`), never a 5xx. */
+function expect4xx(answer: HttpAnswer, alsoOk: number[] = []): void {
+  if (alsoOk.includes(answer.status)) return;
+  const status = answer.status >= 400 && answer.status < 500 ? '4xx' : answer.status;
+  expect({ status, body: answer.body }).toMatchObject({ status: '4xx' });
+}
+
+/** A token with `header`, an empty object as payload and a junk signature. */
+function forgedHeader(header: object): string {
+  return `${Buffer.from(JSON.stringify(header)).toString('base64url')}.e30.${'A'.repeat(43)}`;
+}
+
+function deep(depth: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { lang: 'en' };
+  for (let i = 0; i < depth; i++) value = { nested: value };
+  return value;
+}

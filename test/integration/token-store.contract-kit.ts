@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  NewSessionRecord,
+  NewTokenRecord,
+  TokenRecord,
+  TokenStore,
+} from '../../lib/stores/token-store.js';
+
+/** What the contract needs from a backend. */
+export interface TokenStoreHarness {
+  /** A new store instance over the backend under test (for shared backends: the same data). */
+  create(): Promise<TokenStore>;
+  /** `true` when two instances from `create()` share their state (Redis, PostgreSQL). */
+  shared: boolean;
+  /**
+   * The instant (seconds since the epoch) at which the backend itself drops a record, when it
+   * uses native TTLs; the contract checks it follows the record's expiry.
+   */
+  nativeExpiry?(kind: 'token' | 'session', id: string): Promise<number | undefined>;
+  /** Closes what `create()` made and drops the test data. */
+  cleanup(): Promise<void>;
+}
+
+/** What the contract's suites share: the harness, two store instances and a login helper. */
+export interface ContractContext {
+  harness: TokenStoreHarness;
+  store: TokenStore;
+  /** Another instance over the same data (the same instance for unshared stores). */
+  other: TokenStore;
+  /** Records a login (a session, its refresh and access tokens) through `store`. */
+  open(sub?: string, now?: number, options?: LoginOptions): Promise<LoginRecords>;
+}
+
+export interface LoginOptions {
+  ttl?: number;
+  access?: number;
+  ua?: string;
+  ip?: string;
+}
+
+export interface LoginRecords {
+  session: NewSessionRecord;
+  refresh: NewTokenRecord;
+  access: NewTokenRecord;
+}
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+export const HOUR = 3600;
+
+/** A login's records: a session with a refresh and an access token. */
+export function login(
+  sub: string,
+  now: number,
+  { ttl = 4 * HOUR, access = HOUR, ua, ip }: LoginOptions = {},
+): LoginRecords {
+  const sid = randomUUID();
+  const refresh: NewTokenRecord = {
+    jti: randomUUID(),
+    sid,
+    sub,
+    obj: 'refresh',
+    issuedAt: now,
+    expiresAt: now + ttl,
+  };
+  return {
+    session: {
+      sid,
+      sub,
+      createdAt: now,
+      expiresAt: now + ttl,
+      ...(ua && { userAgent: ua }),
+      ...(ip && { ip }),
+    },
+    refresh,
+    access: {
+      jti: randomUUID(),
+      sid,
+      sub,
+      obj: 'access',
+      issuedAt: now,
+      expiresAt: now + Math.min(access, ttl),
+      parent: refresh.jti,
+    },
+  };
+}
+
+/** The successors of a refresh token, as `JwtAuthService.refresh()` makes them. */
+export function successors(
+  previous: NewTokenRecord,
+  now: number,
+  ttl = 4 * HOUR,
+): NewTokenRecord[] {
+  const base = { sid: previous.sid, sub: previous.sub, issuedAt: now, parent: previous.jti };
+  return [
+    { ...base, jti: randomUUID(), obj: 'refresh', expiresAt: now + ttl },
+    { ...base, jti: randomUUID(), obj: 'access', expiresAt: now + HOUR },
+  ];
+}
+
+export const active = (t: NewTokenRecord): TokenRecord => ({ ...t, state: 'active' });
+export const subject = (): string => `users:${randomUUID()}`;
+
+/** Polls `condition` every 20 ms until it holds, or fails after `timeoutMs`. */
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

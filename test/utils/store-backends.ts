@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { PostgresTokenStore, RedisTokenStore, type TokenStore } from 'nest-jwt-security';
+import { DATABASE_URL, REDIS_URL } from './private-servers.js';
+
+/** The shared stores the end-to-end suites run on. */
+export const SHARED_BACKENDS = ['redis', 'postgres'] as const;
+export type SharedBackend = (typeof SHARED_BACKENDS)[number];
+
+/**
+ * One namespace (a Redis key prefix or a PostgreSQL schema) on a shared server: every store
+ * made from it sees the same data, as the instances of one app do. `drop()` deletes it all.
+ */
+export interface StoreNamespace {
+  backend: SharedBackend;
+  /** A new store over this namespace; `url` overrides the server (a private one, a proxy). */
+  store(options?: { url?: string }): TokenStore;
+  drop(): Promise<void>;
+}
+
+export function storeNamespace(backend: SharedBackend): StoreNamespace {
+  const id = randomUUID().replace(/-/g, '').slice(0, 12);
+  if (backend === 'redis') {
+    const prefix = `jwt-security-e2e:${id}:`;
+    return {
+      backend,
+      store: (options = {}) => new RedisTokenStore({ url: options.url ?? REDIS_URL, prefix }),
+      async drop() {
+        const client = new Redis(REDIS_URL);
+        let cursor = '0';
+        do {
+          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+          cursor = next;
+          if (keys.length > 0) await client.del(...keys);
+        } while (cursor !== '0');
+        await client.quit();
+      },
+    };
+  }
+  const schema = `jwt_e2e_${id}`;
+  return {
+    backend,
+    store: (options = {}) => new PostgresTokenStore({ url: options.url ?? DATABASE_URL, schema }),
+    async drop() {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
+}
