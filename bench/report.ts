@@ -1,0 +1,198 @@
+import type { Adapter } from './config.js';
+import type { MemoryResult } from './memory.js';
+import type { MicroResult } from './micro.js';
+import type { PropagationResult } from './propagation.js';
+import type { Row } from './scenarios.js';
+import { fmt } from './sessions.js';
+
+/** Everything a run produced: written to bench/results.json. */
+export interface Results {
+  machine: {
+    cpu: string;
+    cores: number;
+    node: string;
+    os: string;
+    date: string;
+    pinning: string;
+    load: string;
+    quick: boolean;
+  };
+  settings: Record<string, unknown>;
+  http: Row[];
+  micro: MicroResult[];
+  memory?: MemoryResult;
+  propagation: PropagationResult[];
+  cleanup: string[];
+  seconds: number;
+}
+
+/** Rows of the HTTP table, in order (the open route is the HS256 server's). */
+export const TABLE_ROWS = [
+  'open-HS256',
+  'ours-HS256-warm',
+  'ours-RS256-warm',
+  'ours-ES256-warm',
+  'ours-HS256-cold',
+  'ours-RS256-cold',
+  'ours-ES256-cold',
+  'recipe-HS256',
+  'recipe-RS256',
+  'recipe-ES256',
+  'store-redis',
+  'store-postgres',
+  'login',
+] as const;
+
+export function find(results: Results, id: string, adapter: Adapter): Row | undefined {
+  return results.http.find((r) => r.id === id && r.adapter === adapter);
+}
+
+const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '—');
+const x = (value: number): string => (Number.isFinite(value) ? value.toFixed(2) : '—');
+
+export function machineLine(results: Results): string {
+  const m = results.machine;
+  return (
+    `${m.date} · ${m.cpu} · ${m.cores} cores · Node ${m.node} · ${m.os} · ${m.pinning} · ${m.load}` +
+    (m.quick ? ' · **BENCH_QUICK=1 (shortened run)**' : '')
+  );
+}
+
+/** The markdown report: HTTP table, comparisons, micro-benchmarks, memory, propagation. */
+export function markdown(results: Results): string {
+  const out: string[] = ['# nest-jwt-security benchmark', '', machineLine(results), ''];
+  if (results.http.length > 0) out.push(...httpTable(results));
+  if (results.micro.length > 0) out.push(...microTables(results.micro));
+  if (results.memory) out.push(...memorySection(results.memory));
+  if (results.propagation.length > 0) out.push(...propagationSection(results.propagation));
+  out.push(`Run time: ${Math.round(results.seconds)} s.`, '');
+  return out.join('\n');
+}
+
+function httpTable(results: Results): string[] {
+  const out = [
+    '## HTTP: guarded route vs the open route of the same server process',
+    '',
+    'req/s and latency are medians of the measured runs; ×open is the ratio to the open route',
+    'measured alternately in the same process (p99 ×open in parentheses).',
+    '',
+    '| configuration | Fastify req/s | ×open | p50 ms | p99 ms (×open) | Express req/s | ×open | p50 ms | p99 ms (×open) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const id of TABLE_ROWS) {
+    const cells: string[] = [];
+    let label = '';
+    for (const adapter of ['fastify', 'express'] as const) {
+      const row = find(results, id, adapter);
+      if (!row) {
+        cells.push('—', '—', '—', '—');
+        continue;
+      }
+      label = row.label;
+      const bad = row.measured.non2xx > 0 ? ` ⚠ ${row.measured.non2xx} non-2xx` : '';
+      cells.push(
+        fmt(row.measured.rps) + bad,
+        x(row.ratio),
+        ms(row.measured.p50),
+        `${ms(row.measured.p99)} (${x(row.p99Ratio)})`,
+      );
+    }
+    if (label) out.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
+  out.push('', ...comparisons(results), '');
+  return out;
+}
+
+/** Ours vs the recipe in req/s (issue target 2), and each store vs the memory store (target 3). */
+function comparisons(results: Results): string[] {
+  const lines: string[] = [];
+  for (const adapter of ['fastify', 'express'] as const) {
+    const name = adapter === 'fastify' ? 'Fastify' : 'Express';
+    const speedups = (['HS256', 'RS256', 'ES256'] as const).flatMap((alg) => {
+      const ours = find(results, `ours-${alg}-warm`, adapter);
+      const recipe = find(results, `recipe-${alg}`, adapter);
+      return ours && recipe
+        ? [`${alg} ×${(ours.measured.rps / recipe.measured.rps).toFixed(1)}`]
+        : [];
+    });
+    if (speedups.length)
+      lines.push(`- ${name}: our guard / recipe guard (req/s, warm): ${speedups.join(', ')}`);
+    const memory = find(results, 'ours-HS256-warm', adapter);
+    const stores = (['redis', 'postgres'] as const).flatMap((store) => {
+      const row = find(results, `store-${store}`, adapter);
+      return row && memory ? [`${store} ${(row.ratio / memory.ratio).toFixed(2)}`] : [];
+    });
+    if (stores.length) {
+      lines.push(
+        `- ${name}: store ×open / memory store ×open (HS256 warm, revocation 'all'): ${stores.join(', ')}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function microTables(micro: readonly MicroResult[]): string[] {
+  const out: string[] = [];
+  for (const kind of ['sign pair', 'verify'] as const) {
+    const title = kind === 'sign pair' ? 'Token pair issue (access + refresh)' : 'Verify';
+    out.push(
+      `## Micro-benchmark: ${title} per second, one core, in-process`,
+      '',
+      'Each cell: operations per second (× the node:crypto floor).',
+      '',
+      '| implementation | HS256 | RS256 | ES256 |',
+      '| --- | ---: | ---: | ---: |',
+    );
+    const impls = [...new Set(micro.filter((m) => m.kind === kind).map((m) => m.impl))];
+    for (const impl of impls) {
+      const cells = (['HS256', 'RS256', 'ES256'] as const).map((alg) => {
+        const result = micro.find((m) => m.kind === kind && m.alg === alg && m.impl === impl);
+        const floor = micro.find(
+          (m) => m.kind === kind && m.alg === alg && m.impl === 'node:crypto floor',
+        );
+        if (!result) return '—';
+        return floor
+          ? `${fmt(result.opsPerSec)} (${x(result.opsPerSec / floor.opsPerSec)})`
+          : fmt(result.opsPerSec);
+      });
+      out.push(`| ${impl} | ${cells.join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function memorySection(memory: MemoryResult): string[] {
+  const mib = (kb: number): string => (kb / 1024).toFixed(1);
+  return [
+    '## Memory (sample, Fastify, HS256, memory store)',
+    '',
+    `RSS at start ${mib(memory.rssStartKb)} MiB; after ${fmt(memory.firstRequests)} requests ` +
+      `${mib(memory.rssFirstKb)} MiB; after ${fmt(memory.totalRequests)} requests cycling through ` +
+      `${fmt(memory.distinctTokens)} distinct tokens ${mib(memory.rssTotalKb)} MiB: ratio ` +
+      `**${x(memory.ratio)}**` +
+      (memory.non2xx > 0 ? ` (⚠ ${memory.non2xx} non-2xx responses)` : '') +
+      '.',
+    '',
+  ];
+}
+
+function propagationSection(results: readonly PropagationResult[]): string[] {
+  const out = [
+    '## Revocation propagation (two instances, one shared store)',
+    '',
+    "Delay from instance A's answer to logout until instance B answers 401 `token_revoked`",
+    '(B polled every 5 ms).',
+    '',
+    '| store | runs | min ms | median ms | max ms | timeouts (> 10 s) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of results) {
+    const name = r.store === 'redis' ? 'Redis' : 'PostgreSQL';
+    out.push(
+      `| ${name} | ${r.runs} | ${ms(r.minMs)} | ${ms(r.medianMs)} | ${ms(r.maxMs)} | ${r.timeouts} |`,
+    );
+  }
+  out.push('');
+  return out;
+}

@@ -1,0 +1,219 @@
+import { ADAPTERS, ALGS, paths, settings, type Adapter, type Alg } from './config.js';
+import { expectStatus, recipeLogin, sampleLogin } from './http.js';
+import { jwtHeader, type KeySet } from './keys.js';
+import { startServer } from './processes.js';
+import { measureSession, type Measured, type Variant } from './sessions.js';
+import type { LuaScripts } from './wrk.js';
+
+export type StoreKind = 'redis' | 'postgres';
+
+/** Everything the HTTP scenarios share. */
+export interface HttpContext {
+  keys: Record<Alg, KeySet>;
+  /** Pre-minted distinct valid tokens per algorithm: file, count and its first token. */
+  tokenFiles: Record<Alg, { file: string; count: number; first: string }>;
+  lua: LuaScripts;
+  log: (message: string) => void;
+  /** Shared stores reachable in this run (the others' rows are skipped). */
+  stores: StoreKind[];
+  /** Remembers a session made in a shared store, so that it is removed afterwards. */
+  trackToken: (store: StoreKind, token: string) => void;
+}
+
+/** One line of the result table, for one adapter. */
+export interface Row {
+  id: string;
+  label: string;
+  group: 'open' | 'ours' | 'recipe' | 'store' | 'login';
+  adapter: Adapter;
+  alg?: Alg;
+  tokens?: 'warm' | 'cold';
+  store?: 'memory' | StoreKind;
+  /** The route measured, and the open route of the same server process, same rounds. */
+  measured: Measured;
+  open: Measured;
+  /** req/s of the route / req/s of the open route; p99 of the route / p99 of the open route. */
+  ratio: number;
+  p99Ratio: number;
+  note?: string;
+}
+
+export function storeUrl(store: StoreKind): string {
+  return store === 'redis' ? settings.redisUrl : settings.postgresUrl;
+}
+
+/** Environment of the sample for `alg` on `adapter`; login throttling off for the bench. */
+export function sampleEnv(ctx: HttpContext, adapter: Adapter, alg: Alg, store?: StoreKind) {
+  return {
+    HTTP_ADAPTER: adapter,
+    ...ctx.keys[alg].env,
+    JWT_LOGIN_THROTTLE: 'off',
+    ...(store && { JWT_STORE: storeUrl(store) }),
+  };
+}
+
+/** Every HTTP row: per adapter, our guard (3 algorithms), the recipe (3), the stores (2). */
+export async function runHttp(ctx: HttpContext): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const adapter of ADAPTERS) {
+    for (const alg of ALGS) rows.push(...(await oursSession(ctx, adapter, alg)));
+    for (const alg of ALGS) rows.push(...(await recipeSession(ctx, adapter, alg)));
+    for (const store of ctx.stores) rows.push(...(await storeSession(ctx, adapter, store)));
+  }
+  return rows;
+}
+
+/** Our sample: open, warm token, cold tokens (and login for HS256), alternately. */
+async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
+  const name = `sample ${adapter} ${alg}`;
+  ctx.log(`  ${name}`);
+  const server = await startServer(name, paths.sample, sampleEnv(ctx, adapter, alg));
+  try {
+    const { access } = await sampleLogin(server.port);
+    const kid = jwtHeader(access).kid;
+    if (kid !== ctx.keys[alg].kid) {
+      throw new Error(
+        `${name}: kid ${String(kid)} differs from the harness's ${ctx.keys[alg].kid}`,
+      );
+    }
+    const tokens = ctx.tokenFiles[alg];
+    await expectStatus(server.port, '/profile', access, 200, `${name} warm token`);
+    await expectStatus(server.port, '/profile', tokens.first, 200, `${name} minted token`);
+    const auth = { Authorization: `Bearer ${access}` };
+    let offset = 0;
+    const variants: Variant[] = [
+      { key: 'open', request: () => ({ path: '/public', headers: auth }) },
+      { key: 'warm', request: () => ({ path: '/profile', headers: auth }) },
+      {
+        key: 'cold',
+        request: () => ({
+          path: '/profile',
+          script: ctx.lua.cycle,
+          args: ['/profile', tokens.file, '0', String(offset % tokens.count)],
+        }),
+        after: (result) => (offset += result.requests),
+      },
+    ];
+    if (alg === 'HS256') {
+      variants.push({
+        key: 'login',
+        request: () => ({ path: '/api/auth/jwt/login', script: ctx.lua.login }),
+      });
+    }
+    const m = await measureSession(server.port, variants, ctx.log);
+    const open = m.open!;
+    const most = Math.max(...m.cold!.runs.map((r) => r.requests));
+    const rows = [
+      row(`open-${alg}`, 'open route (no guard)', 'open', adapter, open, open, { alg }),
+      row(`ours-${alg}-warm`, `our guard, ${alg}, warm token`, 'ours', adapter, m.warm!, open, {
+        alg,
+        tokens: 'warm',
+        store: 'memory',
+      }),
+      row(`ours-${alg}-cold`, `our guard, ${alg}, cold tokens`, 'ours', adapter, m.cold!, open, {
+        alg,
+        tokens: 'cold',
+        store: 'memory',
+        note: `${tokens.count.toLocaleString('en-US')} distinct tokens, up to ${most.toLocaleString('en-US')} requests a run`,
+      }),
+    ];
+    if (m.login) {
+      rows.push(
+        row('login', 'login (our sample, HS256, memory store)', 'login', adapter, m.login, open, {
+          alg,
+        }),
+      );
+    }
+    return rows;
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The official recipe: open and guarded, with one token reused. */
+async function recipeSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
+  const name = `recipe ${adapter} ${alg}`;
+  ctx.log(`  ${name}`);
+  const server = await startServer(name, paths.recipe, {
+    HTTP_ADAPTER: adapter,
+    ...ctx.keys[alg].env,
+  });
+  try {
+    const token = await recipeLogin(server.port);
+    const reply = await expectStatus(server.port, '/profile', token, 200, name);
+    if (reply.body.userId !== 1)
+      throw new Error(`${name}: unexpected /profile ${JSON.stringify(reply.body)}`);
+    const auth = { Authorization: `Bearer ${token}` };
+    const m = await measureSession(
+      server.port,
+      [
+        { key: 'open', request: () => ({ path: '/public', headers: auth }) },
+        { key: 'guarded', request: () => ({ path: '/profile', headers: auth }) },
+      ],
+      ctx.log,
+    );
+    return [
+      row(`recipe-${alg}`, `recipe guard, ${alg}`, 'recipe', adapter, m.guarded!, m.open!, {
+        alg,
+        tokens: 'warm',
+      }),
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Our guard with a shared store and revocation 'all' (the default): open and warm HS256. */
+async function storeSession(ctx: HttpContext, adapter: Adapter, store: StoreKind): Promise<Row[]> {
+  const name = `sample ${adapter} HS256 ${store}`;
+  ctx.log(`  ${name}`);
+  const server = await startServer(name, paths.sample, sampleEnv(ctx, adapter, 'HS256', store));
+  try {
+    const { access, refresh } = await sampleLogin(server.port);
+    ctx.trackToken(store, access);
+    ctx.trackToken(store, refresh);
+    await expectStatus(server.port, '/profile', access, 200, name);
+    const auth = { Authorization: `Bearer ${access}` };
+    const m = await measureSession(
+      server.port,
+      [
+        { key: 'open', request: () => ({ path: '/public', headers: auth }) },
+        { key: 'warm', request: () => ({ path: '/profile', headers: auth }) },
+      ],
+      ctx.log,
+    );
+    const label = `our guard, HS256, warm, ${store === 'redis' ? 'Redis' : 'PostgreSQL'} store`;
+    return [
+      row(`store-${store}`, label, 'store', adapter, m.warm!, m.open!, {
+        alg: 'HS256',
+        tokens: 'warm',
+        store,
+        note: "revocation 'all'",
+      }),
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+function row(
+  id: string,
+  label: string,
+  group: Row['group'],
+  adapter: Adapter,
+  measured: Measured,
+  open: Measured,
+  extra: Partial<Pick<Row, 'alg' | 'tokens' | 'store' | 'note'>> = {},
+): Row {
+  return {
+    id,
+    label,
+    group,
+    adapter,
+    ...extra,
+    measured,
+    open,
+    ratio: measured.rps / open.rps,
+    p99Ratio: measured.p99 / open.p99,
+  };
+}

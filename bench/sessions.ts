@@ -1,0 +1,77 @@
+import { settings } from './config.js';
+import { runWrk, type WrkRequest, type WrkResult } from './wrk.js';
+
+/** One route measured on a server: its request (per run, so that cold runs move on). */
+export interface Variant {
+  key: string;
+  request: () => WrkRequest;
+  /** Called after each run (warm-up included) with what it did. */
+  after?: (result: WrkResult) => void;
+}
+
+/** The medians of the measured runs of one variant, and the runs themselves. */
+export interface Measured {
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  socketErrors: number;
+  runs: WrkResult[];
+}
+
+/**
+ * Measures every variant on one server process: a warm-up of each, then `rounds` rounds in
+ * which every variant runs once, in order (open, guarded, open, guarded, ...). Medians over the
+ * rounds cancel most of the machine's noise; ratios are taken within the same process.
+ */
+export async function measureSession(
+  port: number,
+  variants: readonly Variant[],
+  log: (message: string) => void,
+): Promise<Record<string, Measured>> {
+  for (const [index, variant] of variants.entries()) {
+    const seconds = index === 0 ? settings.warmupFirst : settings.warmupEach;
+    if (seconds > 0) variant.after?.(await runWrk(port, variant.request(), seconds));
+  }
+  const runs = new Map<string, WrkResult[]>(variants.map((v) => [v.key, []]));
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const variant of variants) {
+      const result = await runWrk(port, variant.request(), settings.duration);
+      if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);
+      variant.after?.(result);
+      runs.get(variant.key)!.push(result);
+      log(
+        `    round ${round + 1} ${variant.key.padEnd(8)} ${fmt(result.rps).padStart(7)} req/s  ` +
+          `p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms` +
+          (result.non2xx > 0 ? `  NON-2XX ${result.non2xx}` : ''),
+      );
+    }
+  }
+  return Object.fromEntries([...runs].map(([key, list]) => [key, summarize(list)]));
+}
+
+export function summarize(list: readonly WrkResult[]): Measured {
+  return {
+    rps: median(list.map((r) => r.rps)),
+    p50: median(list.map((r) => r.p50)),
+    p90: median(list.map((r) => r.p90)),
+    p99: median(list.map((r) => r.p99)),
+    requests: list.reduce((sum, r) => sum + r.requests, 0),
+    non2xx: list.reduce((sum, r) => sum + r.non2xx, 0),
+    socketErrors: list.reduce((sum, r) => sum + r.socketErrors, 0),
+    runs: [...list],
+  };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function fmt(value: number): string {
+  return Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '—';
+}
