@@ -20,5 +20,6 @@ export default {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.{spec,e2e-spec,int-spec}.ts'],
+  resolver: '<rootDir>/test/utils/jest/resolver.cjs',
   testTimeout: 30000,
 };

@@ -1,3 +1,5 @@
+import { jest } from '@jest/globals';
+import { ThrottlerStorageService } from '@nestjs/throttler/dist/throttler.service.js';
 import { MemoryThrottlerStorage } from './memory-throttler.storage.js';
 
 describe('MemoryThrottlerStorage', () => {
@@ -41,5 +43,37 @@ describe('MemoryThrottlerStorage', () => {
       totalHits: 1,
     });
     expect((await storage.increment('b', 60_000, 1, 60_000, 'n')).isBlocked).toBe(true);
+  });
+
+  it("is @nestjs/throttler's own storage service, usable by ThrottlerModule", () => {
+    expect(storage).toBeInstanceOf(ThrottlerStorageService);
+  });
+
+  it('lifts a block on reset, and a reset of an unknown key does nothing', async () => {
+    for (let i = 0; i < 3; i++) await storage.increment('k', 60_000, 1, 60_000, 'n');
+    await storage.reset('k');
+    await storage.reset('never-seen');
+    expect(await storage.increment('k', 60_000, 1, 60_000, 'n')).toMatchObject({
+      isBlocked: false,
+      totalHits: 1,
+    });
+    expect(await storage.increment('never-seen', 60_000, 1, 60_000, 'n')).toMatchObject({
+      totalHits: 1,
+    });
+  });
+
+  it('forgets keys whose records have all expired (bounded)', async () => {
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      for (let i = 0; i < 100; i++) await storage.increment(`k${i}`, 1_000, 5, 1_000, 'n');
+      await storage.reset('k0');
+      clock.mockReturnValue(now + 120_000);
+      await storage.increment('late', 1_000, 5, 1_000, 'n');
+      const generations = (storage as unknown as { generations: Map<string, unknown> }).generations;
+      expect([...generations.keys()]).toEqual(['late']);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });

@@ -1,91 +1,81 @@
-/** What a throttler storage answers for one hit (the shape @nestjs/throttler uses). @publicApi */
-export interface ThrottlerStorageRecord {
-  totalHits: number;
-  /** Seconds until the window ends. */
-  timeToExpire: number;
-  isBlocked: boolean;
-  /** Seconds until the block ends (0 when not blocked). */
-  timeToBlockExpire: number;
-}
+import type { ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface.js';
+// The storage service alone: the package's index would also load its guard and module.
+import { ThrottlerStorageService } from '@nestjs/throttler/dist/throttler.service.js';
+
+export type { ThrottlerStorageRecord };
 
 /**
- * Counters of the login throttle. The `increment()` contract is @nestjs/throttler's
- * `ThrottlerStorage` (times in milliseconds), so a storage written for `ThrottlerModule` only
- * needs a `reset()` to serve here, and these storages serve `ThrottlerModule` too.
+ * Counters of the login throttle: @nestjs/throttler's `ThrottlerStorage` (times in
+ * milliseconds), plus `reset()`, which a successful login calls for its login name. A storage
+ * written for `ThrottlerModule` serves here once it has a `reset()`, and the module's storages
+ * serve `ThrottlerModule` too.
  *
  * @publicApi
  */
-export interface ResettableThrottlerStorage {
-  increment(
+export interface ResettableThrottlerStorage extends ThrottlerStorage {
+  /** Forgets the hits and the block of `key` (a successful login). */
+  reset(key: string): Promise<void>;
+}
+
+interface Generation {
+  /** Bumped by each reset: the key's hits go to a record of that generation. */
+  current: number;
+  /** Milliseconds: when every record of every generation of the key has expired. */
+  until: number;
+}
+
+const PRUNE_EVERY_MS = 60_000;
+
+/**
+ * In-process login-throttle counters: @nestjs/throttler's own `ThrottlerStorageService` does the
+ * counting, the blocking and the sweep. `reset()` moves a key to a new generation, so that its
+ * next hit starts a fresh record; the old record expires in the service's sweep, and the
+ * generation table forgets a key once all its records have expired.
+ *
+ * @publicApi
+ */
+export class MemoryThrottlerStorage
+  extends ThrottlerStorageService
+  implements ResettableThrottlerStorage
+{
+  private readonly generations = new Map<string, Generation>();
+  private lastPrune = Date.now();
+
+  override increment(
     key: string,
     ttl: number,
     limit: number,
     blockDuration: number,
     throttlerName: string,
-  ): Promise<ThrottlerStorageRecord>;
-  /** Forgets the hits and the block of `key` (a successful login). */
-  reset(key: string): Promise<void>;
-}
-
-interface Entry {
-  hits: number;
-  windowEndsAt: number;
-  blockedUntil: number;
-}
-
-/**
- * In-process throttle counters: a fixed window per key, then a block once over the limit.
- * Entries expire lazily and in a sweep driven by one `unref()`'d timer.
- *
- * @publicApi
- */
-export class MemoryThrottlerStorage implements ResettableThrottlerStorage {
-  private readonly entries = new Map<string, Entry>();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(sweepInterval = 60_000) {
-    this.timer = setInterval(() => this.sweep(Date.now()), sweepInterval);
-    this.timer.unref();
-  }
-
-  async increment(
-    key: string,
-    ttl: number,
-    limit: number,
-    blockDuration: number,
-    _throttlerName?: string,
   ): Promise<ThrottlerStorageRecord> {
     const now = Date.now();
-    let entry = this.entries.get(key);
-    if (!entry || (entry.windowEndsAt <= now && entry.blockedUntil <= now)) {
-      entry = { hits: 0, windowEndsAt: now + ttl, blockedUntil: 0 };
-      this.entries.set(key, entry);
+    if (now - this.lastPrune > PRUNE_EVERY_MS) this.prune(now);
+    let generation = this.generations.get(key);
+    if (!generation || generation.until <= now) {
+      generation = { current: 0, until: 0 };
+      this.generations.set(key, generation);
     }
-    if (entry.blockedUntil <= now) {
-      entry.hits += 1;
-      if (entry.hits > limit) entry.blockedUntil = now + blockDuration;
-    }
-    const blocked = entry.blockedUntil > now;
-    return {
-      totalHits: entry.hits,
-      timeToExpire: Math.max(0, Math.ceil((entry.windowEndsAt - now) / 1000)),
-      isBlocked: blocked,
-      timeToBlockExpire: blocked ? Math.ceil((entry.blockedUntil - now) / 1000) : 0,
-    };
+    // A blocked record lives on until its block ends, however late its last hit came.
+    generation.until = Math.max(generation.until, now + ttl + Math.max(blockDuration, 0));
+    const physical = generation.current === 0 ? key : `${key}#${generation.current}`;
+    return super.increment(physical, ttl, limit, blockDuration, throttlerName);
   }
 
   async reset(key: string): Promise<void> {
-    this.entries.delete(key);
+    const generation = this.generations.get(key);
+    if (generation && generation.until > Date.now()) generation.current += 1;
   }
 
-  /** Stops the sweep timer. */
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  override onApplicationShutdown(): void {
+    super.onApplicationShutdown();
+    this.generations.clear();
   }
 
-  private sweep(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.windowEndsAt <= now && entry.blockedUntil <= now) this.entries.delete(key);
+  private prune(now: number): void {
+    this.lastPrune = now;
+    for (const [key, generation] of this.generations) {
+      if (generation.until <= now) this.generations.delete(key);
     }
   }
 }

@@ -30,7 +30,9 @@ return { hits, ends - now, math.max(blocked - now, 0) }
 /**
  * Login-throttle counters in Redis, on the connection of a `RedisTokenStore`
  * (`store.createThrottlerStorage()`), so that the limits hold across every instance. Follows
- * @nestjs/throttler's `ThrottlerStorage` contract, plus `reset()`.
+ * @nestjs/throttler's `ThrottlerStorage` contract, plus `reset()`, in one Lua script per hit so
+ * that concurrent instances never race. (The community Redis storage for @nestjs/throttler,
+ * @nest-lab/throttler-storage-redis 1.2, does not support Nest 12 and has no `reset()`.)
  *
  * @publicApi
  */

@@ -48,6 +48,7 @@ describe('the packed package', () => {
       '@nestjs/common',
       '@nestjs/core',
       '@nestjs/passport',
+      '@nestjs/throttler',
       'passport',
       'reflect-metadata',
       'rxjs',
