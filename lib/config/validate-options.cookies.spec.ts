@@ -24,7 +24,7 @@ async function lines(
 }
 
 describe('cookie mode options', () => {
-  it('defaults to header-only with secure, lax, host-only cookies scoped to the auth routes', async () => {
+  it('defaults to header-only with secure, lax, host-only cookies scoped to the refresh route', async () => {
     const { options } = await validateOptions({ ...hs256 }, 'auth', quietLogger());
     expect(options.tokenLocation).toEqual(['header']);
     expect(options.cookieSettings).toEqual({
@@ -37,7 +37,7 @@ describe('cookie mode options', () => {
       secure: true,
       sameSite: 'lax',
       path: '/',
-      refreshPath: '/auth',
+      refreshPath: '/auth/refresh',
     });
     expect(Object.isFrozen(options.cookieSettings)).toBe(true);
   });
@@ -45,6 +45,15 @@ describe('cookie mode options', () => {
   it('scopes refresh cookies to / when no controller is mounted', async () => {
     const { options } = await validateOptions({ ...hs256 }, false, quietLogger());
     expect(options.cookieSettings.refreshPath).toBe('/');
+  });
+
+  it('keeps a configured refreshPath (the whole prefix, for the PATCH /token alias)', async () => {
+    const { options } = await validateOptions(
+      { ...hs256, tokenLocation: ['cookie'], cookies: { refreshPath: '/auth' } },
+      'auth',
+      quietLogger(),
+    );
+    expect(options.cookieSettings).toMatchObject({ path: '/', refreshPath: '/auth' });
   });
 
   it.each([

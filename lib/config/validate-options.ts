@@ -8,6 +8,7 @@ import type { CookieSettings } from '../internal/cookies.js';
 import { importKeyRing, type KeyRing } from '../internal/key-ring.js';
 import {
   JwtSecurityOptionsDto,
+  markExplicitOptions,
   VerificationKeyDto,
   type JwtSecurityOptions,
 } from './jwt-security-options.dto.js';
@@ -93,6 +94,10 @@ export async function validateOptions(
       Object.assign(new VerificationKeyDto(), entry),
     );
   }
+  markExplicitOptions(
+    dto,
+    Object.keys(raw).filter((name) => (raw as Record<string, unknown>)[name] !== undefined),
+  );
   problems.push(...flatten(validateSync(dto, { forbidUnknownValues: false })));
   // Keys are checked as soon as the options they depend on are valid, so that one error lists
   // the key problems together with the others.
@@ -128,7 +133,9 @@ function cookieSettings(given: CookieOptions, routePrefix: string | false): Cook
     sameSite: given.sameSite ?? 'lax',
     ...(given.domain !== undefined && { domain: given.domain }),
     path: given.path ?? '/',
-    refreshPath: given.refreshPath ?? (routePrefix === false ? '/' : `/${routePrefix}`),
+    // The refresh route only (Flask-JWT-Extended's refresh cookie path): the refresh token is not
+    // sent with every other auth request. PATCH /token then needs it in the header.
+    refreshPath: given.refreshPath ?? (routePrefix === false ? '/' : `/${routePrefix}/refresh`),
   };
 }
 

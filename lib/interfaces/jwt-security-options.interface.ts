@@ -81,7 +81,12 @@ export interface CookieOptions {
   domain?: string;
   /** Path of the access cookies. Default `'/'`. */
   path?: string;
-  /** Path of the refresh token cookie: the auth routes only. Default `"/" + routePrefix`. */
+  /**
+   * Path of the refresh token cookie: the refresh route only. Default
+   * `"/" + routePrefix + "/refresh"` (`'/'` when `routePrefix` is `false`). The `PATCH /token`
+   * alias then needs the refresh token in the header, unless this is set to `"/" + routePrefix`.
+   * @example '/api/auth/jwt'
+   */
   refreshPath?: string;
 }
 

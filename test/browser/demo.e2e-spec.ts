@@ -67,6 +67,11 @@ describeBrowser('browser demo', () => {
         httpOnly: true,
         secure: true,
       });
+      // The refresh token only travels to the refresh route.
+      expect(cookies.find((c) => c.name === 'refresh_token')).toMatchObject({
+        httpOnly: true,
+        path: '/api/auth/jwt/refresh',
+      });
     });
 
     it('lists the sessions and revokes another one', async () => {
@@ -117,8 +122,16 @@ describeBrowser('browser demo', () => {
     it('logs out: the cookies are cleared and the profile is refused', async () => {
       await page.click('#logout-button');
       await page.locator('#status', { hasText: /^Logged out\.$/ }).waitFor();
+      // All four, the refresh cookie included although /logout is outside its path.
       const names = (await page.context().cookies()).map((c) => c.name);
-      expect(names).not.toContain('access_token');
+      for (const name of [
+        'access_token',
+        'refresh_token',
+        'csrf_access_token',
+        'csrf_refresh_token',
+      ]) {
+        expect(names).not.toContain(name);
+      }
       await page.reload();
       await page.locator('#status', { hasText: 'log in' }).waitFor();
     });

@@ -1,34 +1,27 @@
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
-import { AUTH, expectError } from '../utils/jwt-e2e.js';
+import { AUTH, expectError, login } from '../utils/jwt-e2e.js';
+import { jar, setCookies, type SetCookie } from '../utils/set-cookies.js';
 
-/** A parsed `Set-Cookie` line. */
-interface SetCookie {
-  name: string;
-  value: string;
-  attributes: Record<string, string | true>;
-}
+const COOKIE_NAMES = ['access_token', 'refresh_token', 'csrf_access_token', 'csrf_refresh_token'];
 
-function setCookies(headers: Headers): Map<string, SetCookie> {
-  const result = new Map<string, SetCookie>();
-  for (const line of headers.getSetCookie()) {
-    const [pair, ...rest] = line.split(';').map((part) => part.trim());
-    const [name, ...value] = pair!.split('=');
-    const attributes: Record<string, string | true> = {};
-    for (const attribute of rest) {
-      const [key, ...v] = attribute.split('=');
-      attributes[key!.toLowerCase()] = v.length > 0 ? v.join('=') : true;
-    }
-    result.set(name!, { name: name!, value: decodeURIComponent(value.join('=')), attributes });
+/** Checks that logout cleared every cookie with the Path and Domain it was set with. */
+function expectClearedLike(cleared: Map<string, SetCookie>, set: Map<string, SetCookie>): void {
+  for (const name of COOKIE_NAMES) {
+    const before = set.get(name)!;
+    const after = cleared.get(name);
+    expect({ name, value: after?.value, maxAge: after?.attributes['max-age'] }).toEqual({
+      name,
+      value: '',
+      maxAge: '0',
+    });
+    expect({ name, path: after?.attributes.path, domain: after?.attributes.domain }).toEqual({
+      name,
+      path: before.attributes.path,
+      domain: before.attributes.domain,
+    });
   }
-  return result;
 }
-
-const jar = (...cookies: (SetCookie | undefined)[]) =>
-  cookies
-    .filter((c): c is SetCookie => c !== undefined)
-    .map((c) => `${c.name}=${c.value}`)
-    .join('; ');
 
 describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
   describe("tokenLocation ['cookie'] (browsers)", () => {
@@ -56,7 +49,13 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
         path: '/',
       });
       expect(Number(access.attributes['max-age'])).toBeGreaterThan(800);
-      expect(refresh.attributes).toMatchObject({ httponly: true, secure: true, path: AUTH });
+      // Scoped to the refresh route: the browser sends it to POST /refresh and nowhere else.
+      expect(refresh.attributes).toMatchObject({
+        httponly: true,
+        secure: true,
+        path: `${AUTH}/refresh`,
+      });
+      expect(access.attributes.domain).toBeUndefined();
       const csrf = cookies.get('csrf_access_token')!;
       expect(csrf.attributes.httponly).toBeUndefined();
       expect(csrf.value.length).toBeGreaterThan(16);
@@ -119,7 +118,7 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
       cookies = next;
     });
 
-    it('clears every cookie on logout, and the session is revoked', async () => {
+    it('clears every cookie on logout with the Path it was set with; the session is revoked', async () => {
       const logout = await request(`${running.url}${AUTH}/logout`, {
         method: 'POST',
         headers: {
@@ -128,16 +127,10 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
         },
       });
       expect(logout.status).toBe(200);
-      const cleared = setCookies(logout.headers);
-      for (const name of [
-        'access_token',
-        'refresh_token',
-        'csrf_access_token',
-        'csrf_refresh_token',
-      ]) {
-        expect(cleared.get(name)?.value).toBe('');
-        expect(cleared.get(name)?.attributes['max-age']).toBe('0');
-      }
+      expectClearedLike(setCookies(logout.headers), cookies);
+      expect(setCookies(logout.headers).get('refresh_token')!.attributes.path).toBe(
+        `${AUTH}/refresh`,
+      );
       const after = await request(`${running.url}/protected/sub`, {
         headers: { cookie: jar(cookies.get('access_token')) },
       });
@@ -187,6 +180,109 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
         },
       });
       expect(withCookie.status).toBe(200);
+    });
+  });
+
+  describe('custom path and domain', () => {
+    let running: RunningApp;
+    beforeAll(async () => {
+      running = await startApp(
+        LocalAppModule.with({
+          tokenLocation: ['cookie'],
+          cookies: { path: '/app', domain: 'app.example.test', refreshPath: AUTH },
+        }),
+        adapter,
+      );
+    });
+    afterAll(() => running.close());
+
+    it('sets each cookie with its Path and Domain, and logout clears it with the same ones', async () => {
+      const answer = await request(`${running.url}${AUTH}/login`, {
+        method: 'POST',
+        json: { login: 'user1', password: 'passwd' },
+      });
+      const set = setCookies(answer.headers);
+      expect(
+        COOKIE_NAMES.map((name) => [
+          name,
+          set.get(name)!.attributes.path,
+          set.get(name)!.attributes.domain,
+        ]),
+      ).toEqual([
+        ['access_token', '/app', 'app.example.test'],
+        ['refresh_token', AUTH, 'app.example.test'],
+        ['csrf_access_token', '/app', 'app.example.test'],
+        ['csrf_refresh_token', '/app', 'app.example.test'],
+      ]);
+      const logout = await request(`${running.url}${AUTH}/logout`, {
+        method: 'POST',
+        headers: {
+          cookie: jar(set.get('access_token')),
+          'x-csrf-token': set.get('csrf_access_token')!.value,
+        },
+      });
+      expect(logout.status).toBe(200);
+      expectClearedLike(setCookies(logout.headers), set);
+    });
+
+    it('refreshes through the PATCH /token alias when refreshPath is the whole prefix', async () => {
+      const answer = await request(`${running.url}${AUTH}/login`, {
+        method: 'POST',
+        json: { login: 'user1', password: 'passwd' },
+      });
+      const set = setCookies(answer.headers);
+      const renewed = await request(`${running.url}${AUTH}/token`, {
+        method: 'PATCH',
+        headers: {
+          cookie: jar(set.get('refresh_token')),
+          'x-csrf-token': set.get('csrf_refresh_token')!.value,
+        },
+      });
+      expect(renewed).toMatchObject({ status: 200, body: { status: 'success' } });
+    });
+  });
+
+  describe('the order of tokenLocation decides which token is read', () => {
+    let running: { cookieFirst: RunningApp; headerFirst: RunningApp };
+    beforeAll(async () => {
+      running = {
+        cookieFirst: await startApp(
+          LocalAppModule.with({ tokenLocation: ['cookie', 'header'] }),
+          adapter,
+        ),
+        headerFirst: await startApp(
+          LocalAppModule.with({ tokenLocation: ['header', 'cookie'] }),
+          adapter,
+        ),
+      };
+    });
+    afterAll(async () => {
+      await running.cookieFirst.close();
+      await running.headerFirst.close();
+    });
+
+    /** The `sub` a request carrying user1's access cookie and admin's bearer token resolves to. */
+    async function subWithBoth(app: RunningApp): Promise<unknown> {
+      const cookieLogin = await request(`${app.url}${AUTH}/login`, {
+        method: 'POST',
+        json: { login: 'user1', password: 'passwd' },
+      });
+      const cookie = jar(setCookies(cookieLogin.headers).get('access_token'));
+      const { accessToken } = await login(app.url, 'admin', 'admin');
+      const answer = await request(`${app.url}/protected/sub`, {
+        token: accessToken,
+        headers: { cookie },
+      });
+      expect(answer.status).toBe(200);
+      return answer.body.sub;
+    }
+
+    it("['cookie', 'header']: the cookie's token wins over the header's", async () => {
+      expect(await subWithBoth(running.cookieFirst)).toBe('users:user1');
+    });
+
+    it("['header', 'cookie']: the header's token wins over the cookie's", async () => {
+      expect(await subWithBoth(running.headerFirst)).toBe('users:admin');
     });
   });
 });
