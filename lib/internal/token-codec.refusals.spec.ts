@@ -13,6 +13,7 @@ import {
   TokenInvalidError,
   TokenMalformedError,
 } from '../errors/jwt-security.errors.js';
+import { hasClaimShapes, MAX_NUMERIC_DATE } from './token-codec.js';
 
 type ErrorClass = typeof TokenInvalidError | typeof TokenMalformedError;
 
@@ -234,5 +235,54 @@ describe('TokenCodec refuses claims of the wrong type', () => {
     ['fresh string', { fresh: 'yes' }],
   ])('%s', (_name, overrides) => {
     refused(hs, forge({ alg: 'HS256', typ: 'JWT' }, claims(overrides), SECRET), TokenInvalidError);
+  });
+});
+
+describe('TokenCodec bounds the NumericDate claims (RFC 7519 §2)', () => {
+  const now = (): number => Math.floor(Date.now() / 1000);
+  let hs: CodecSetup;
+  let lenient: CodecSetup;
+  beforeAll(async () => {
+    hs = await codecFor('HS256', { cacheSize: 0 });
+    lenient = await codecFor('HS256', { cacheSize: 0, leeway: 120 });
+  });
+  const token = (overrides: Record<string, unknown>): string =>
+    forge({ alg: 'HS256', typ: 'JWT' }, claims(overrides), SECRET);
+
+  it.each([
+    ['exp huge (1e300)', { exp: 1e300 }],
+    ['exp one second after year 9999', { exp: MAX_NUMERIC_DATE + 1 }],
+    ['iat huge (1e300)', { iat: 1e300 }],
+    ['iat negative', { iat: -1 }],
+    ['iat a minute in the future', { iat: now() + 60 }],
+    ['nbf negative', { nbf: -1 }],
+  ])('%s → token_invalid', (_name, overrides) => {
+    refused(hs, token(overrides), TokenInvalidError);
+  });
+
+  it('accepts the boundaries and fractions', () => {
+    for (const overrides of [
+      { exp: MAX_NUMERIC_DATE },
+      { exp: now() + 60.25, iat: now() - 0.75 },
+      { iat: 0, nbf: 0 },
+      { iat: undefined },
+    ]) {
+      expect(hs.codec.verify(token(overrides)).claims.sub).toBe('users:user1');
+    }
+  });
+
+  it('lets iat run ahead by the leeway, not more', () => {
+    expect(lenient.codec.verify(token({ iat: now() + 60 })).claims.sub).toBe('users:user1');
+    refused(lenient, token({ iat: now() + 180 }), TokenInvalidError);
+  });
+
+  it('hasClaimShapes alone (the proxy path) applies the bounds, and iat only when told', () => {
+    const base = claims();
+    expect(hasClaimShapes({ ...base, exp: 1e300 }, false)).toBe(false);
+    expect(hasClaimShapes({ ...base, iat: -1 }, false)).toBe(false);
+    expect(hasClaimShapes({ ...base, nbf: Infinity }, false)).toBe(false);
+    expect(hasClaimShapes({ ...base, iat: now() + 60 }, false)).toBe(true);
+    expect(hasClaimShapes({ ...base, iat: now() + 60 }, false, now())).toBe(false);
+    expect(hasClaimShapes(base, false, now())).toBe(true);
   });
 });

@@ -38,7 +38,8 @@ const TYP = /^(application\/)?jwt$/i;
  * Signs and verifies compact JWS tokens with pre-imported keys, through fast-jwt. Verification
  * follows SPEC §5: the key is chosen by our own `kid` table (never by the token's `jku`, `x5u`,
  * `jwk` or `x5c`), only that key's algorithm is accepted, `exp` is required, `nbf`/`exp` get the
- * leeway, `aud`/`iss` are checked when configured and an unknown `crit` fails. Tokens that passed
+ * leeway, `exp`/`nbf`/`iat` are bounded NumericDates and `iat` is not in the future (beyond the
+ * leeway), `aud`/`iss` are checked when configured and an unknown `crit` fails. Tokens that passed
  * are remembered by their exact string, bounded, and every hit re-checks `nbf`/`exp`.
  */
 export class TokenCodec {
@@ -99,7 +100,7 @@ export class TokenCodec {
       if (now > cached.notAfter) throw new TokenExpiredError();
       throw new TokenInvalidError();
     }
-    const verified = this.verifyUncached(token);
+    const verified = this.verifyUncached(token, now);
     if (this.options.cacheSize > 0) this.remember(token, verified);
     return verified;
   }
@@ -109,7 +110,7 @@ export class TokenCodec {
     this.cache.clear();
   }
 
-  private verifyUncached(token: string): VerifiedToken {
+  private verifyUncached(token: string, now: number): VerifiedToken {
     if (token.length > this.options.maxTokenSize || !JWS_COMPACT.test(token)) {
       throw new TokenMalformedError();
     }
@@ -144,7 +145,8 @@ export class TokenCodec {
     ) {
       throw new TokenInvalidError();
     }
-    if (!hasClaimShapes(claims, this.options.requireSessionClaims ?? true)) {
+    const latestIat = now / 1000 + this.options.leeway;
+    if (!hasClaimShapes(claims, this.options.requireSessionClaims ?? true, latestIat)) {
       throw new TokenInvalidError();
     }
     return deepFreeze({ token, header, claims });
@@ -188,23 +190,41 @@ export function decodeSegment(segment: string): JwtHeader | undefined {
   }
 }
 
-/** Checks the types of the claims the module relies on; values were checked by fast-jwt. */
+/** Largest NumericDate accepted: 9999-12-31T23:59:59Z, in seconds. */
+export const MAX_NUMERIC_DATE = 253_402_300_799;
+
+/**
+ * Whether `value` is a NumericDate the module accepts (RFC 7519 §2): a finite number of seconds,
+ * fractions allowed, from the epoch to the end of year 9999. Bounded so that no lifetime derived
+ * from a claim (a store TTL, a cookie's Max-Age) can overflow.
+ */
+function isNumericDate(value: unknown): value is number {
+  return typeof value === 'number' && value >= 0 && value <= MAX_NUMERIC_DATE;
+}
+
+/**
+ * Checks the types of the claims the module relies on, and the bounds of `exp`, `nbf` and `iat`
+ * (see `MAX_NUMERIC_DATE`); their times were checked by fast-jwt. With `latestIat` (seconds:
+ * now plus the leeway), an `iat` after it is refused too.
+ */
 export function hasClaimShapes(
   claims: Record<string, unknown>,
   requireSessionClaims: boolean,
+  latestIat?: number,
 ): claims is JwtClaims {
   const session = requireSessionClaims
     ? typeof claims.jti === 'string' && typeof claims.sid === 'string'
     : (claims.jti === undefined || typeof claims.jti === 'string') &&
       (claims.sid === undefined || typeof claims.sid === 'string');
+  const { iat } = claims;
   return (
     typeof claims.sub === 'string' &&
     claims.sub.length > 0 &&
     session &&
     (claims.obj === 'access' || claims.obj === 'refresh') &&
-    Number.isFinite(claims.exp) &&
-    (claims.iat === undefined || Number.isFinite(claims.iat)) &&
-    (claims.nbf === undefined || Number.isFinite(claims.nbf)) &&
+    isNumericDate(claims.exp) &&
+    (iat === undefined || (isNumericDate(iat) && !(latestIat !== undefined && iat > latestIat))) &&
+    (claims.nbf === undefined || isNumericDate(claims.nbf)) &&
     (claims.fresh === undefined || typeof claims.fresh === 'boolean')
   );
 }
