@@ -184,3 +184,93 @@ describe('validateOptions: keys that fit are accepted', () => {
     expect(logger.warn).not.toHaveBeenCalled();
   });
 });
+
+describe('validateOptions: NODE_ENV=production refuses short HMAC secrets', () => {
+  const saved = process.env.NODE_ENV;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = saved;
+  });
+
+  it('refuses a secret shorter than the hash output, naming secret', async () => {
+    process.env.NODE_ENV = 'production';
+    const lines = await problems({ algorithm: 'HS256', secret: 'x'.repeat(31) });
+    expect(named(lines, 'secret')).toHaveLength(1);
+    expect(lines).toHaveLength(1);
+  });
+
+  it('refuses a short verification secret, naming the entry', async () => {
+    process.env.NODE_ENV = 'production';
+    const lines = await problems({
+      algorithm: 'HS512',
+      secret: 'x'.repeat(64),
+      verificationKeys: [{ kid: 'old', key: 'x'.repeat(63) }],
+    });
+    expect(lines).toEqual([expect.stringMatching(/^verificationKeys\[0\]\.key: /)]);
+  });
+
+  it('accepts a secret as long as the hash output, without a warning', async () => {
+    process.env.NODE_ENV = 'production';
+    const logger = quietLogger();
+    const { keys } = await validateOptions(
+      { algorithm: 'HS512', secret: 'x'.repeat(64) },
+      false,
+      logger,
+    );
+    expect(keys.signing?.alg).toBe('HS512');
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it.each(['development', 'test', undefined])(
+    'NODE_ENV=%s: the short secret is a warning only',
+    async (env) => {
+      if (env === undefined) delete process.env.NODE_ENV;
+      else process.env.NODE_ENV = env;
+      const logger = quietLogger();
+      const { keys } = await validateOptions(
+        { algorithm: 'HS256', secret: 'short' },
+        false,
+        logger,
+      );
+      expect(keys.signing?.alg).toBe('HS256');
+      expect(logger.warn).toHaveBeenCalledTimes(1);
+    },
+  );
+});
+
+describe('validateOptions: keys of the other family are refused', () => {
+  it('HS256 with privateKey and publicKey: one line each', async () => {
+    const lines = await problems({ ...pairOf('RS256', 'rsa'), algorithm: 'HS256', secret: SECRET });
+    expect(named(lines, 'privateKey')).toEqual(['privateKey: is not used by HS256: give secret']);
+    expect(named(lines, 'publicKey')).toEqual(['publicKey: is not used by HS256: give secret']);
+    expect(named(lines, 'secret')).toEqual([]);
+  });
+
+  it('HS256 in proxy mode with a publicKey', async () => {
+    const lines = await problems({
+      mode: 'proxy',
+      authority: 'https://auth.example',
+      algorithm: 'HS256',
+      secret: SECRET,
+      publicKey: pem('rsa', 'public', 'spki'),
+    });
+    expect(lines).toEqual(['publicKey: is not used by HS256: give secret']);
+  });
+
+  it.each(['RS256', 'ES256', 'EdDSA'] as const)('%s with a stray secret', async (algorithm) => {
+    const kind = algorithm === 'RS256' ? 'rsa' : algorithm === 'ES256' ? 'p256' : 'ed25519';
+    const lines = await problems({ ...pairOf(algorithm, kind), secret: SECRET });
+    expect(lines).toEqual([`secret: is not used by ${algorithm}: give privateKey/publicKey`]);
+  });
+
+  it('a private PEM given as publicKey', async () => {
+    const lines = await problems({
+      algorithm: 'ES256',
+      privateKey: pem('p256', 'private', 'pkcs8'),
+      publicKey: pem('p256', 'private', 'sec1'),
+    });
+    expect(lines).toEqual([
+      'publicKey: is a private key: give the public key (PEM in SPKI or PKCS#1)',
+    ]);
+  });
+});

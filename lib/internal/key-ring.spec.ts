@@ -76,8 +76,6 @@ describe('importKeyRing: asymmetric keys', () => {
           Buffer.from(pair.publicKey.export({ type: 'spki', format: 'pem' }) as string),
         ],
         [pair.privateKey, pair.publicKey],
-        // A private KeyObject stands for its public half too.
-        [pair.privateKey, pair.privateKey],
       ];
       for (const [privateKey, publicKey] of inputs) {
         const ring = await ringOf({ algorithm, privateKey, publicKey });
@@ -202,6 +200,31 @@ describe('importKeyRing: HMAC secrets', () => {
     }
   });
 
+  it('with strictSecrets, refuses a short secret or verification secret instead', async () => {
+    const short = await importKeyRing(
+      input({ algorithm: 'HS384', secret: 'x'.repeat(47), strictSecrets: true }),
+    );
+    expect(short.ring).toBeUndefined();
+    expect(short.warnings).toEqual([]);
+    expect(short.problems).toHaveLength(1);
+    expect(short.problems[0]).toMatch(/^secret: 47 bytes is shorter than the 48-byte output/);
+    const old = await importKeyRing(
+      input({
+        algorithm: 'HS256',
+        secret: SECRET,
+        verificationKeys: [{ kid: 'old', key: 'short' }],
+        strictSecrets: true,
+      }),
+    );
+    expect(old.ring).toBeUndefined();
+    expect(old.problems).toHaveLength(1);
+    expect(old.problems[0]).toMatch(/^verificationKeys\[0\]\.key:/);
+    const long = await importKeyRing(
+      input({ algorithm: 'HS384', secret: 'x'.repeat(48), strictSecrets: true }),
+    );
+    expect(long.problems).toEqual([]);
+  });
+
   it('does not warn about a secret as long as the hash output', async () => {
     const imported = await importKeyRing(input({ algorithm: 'HS512', secret: 'x'.repeat(64) }));
     expect(imported.warnings).toEqual([]);
@@ -240,5 +263,73 @@ describe('importKeyRing: refusals', () => {
     );
     expect(imported.ring).toBeUndefined();
     expect(imported.problems.some((p) => p.startsWith('publicKey:'))).toBe(true);
+  });
+
+  it.each(['HS256', 'HS384', 'HS512'] as const)(
+    '%s refuses privateKey and publicKey, which it would not use',
+    async (algorithm) => {
+      const imported = await importKeyRing(input({ algorithm, secret: SECRET, ...keyPair('rsa') }));
+      expect(imported.ring).toBeUndefined();
+      expect(imported.problems).toEqual([
+        `privateKey: is not used by ${algorithm}: give secret`,
+        `publicKey: is not used by ${algorithm}: give secret`,
+      ]);
+    },
+  );
+
+  it.each([
+    ['RS256', 'rsa'],
+    ['ES256', 'p256'],
+    ['EdDSA', 'ed25519'],
+  ] as const)('%s refuses a secret, which it would not use', async (algorithm, kind) => {
+    for (const mode of ['local', 'proxy'] as const) {
+      const { privateKey, publicKey } = keyPair(kind);
+      const imported = await importKeyRing(
+        input({
+          mode,
+          algorithm,
+          secret: SECRET,
+          publicKey,
+          ...(mode === 'local' && { privateKey }),
+        }),
+      );
+      expect(imported.ring).toBeUndefined();
+      expect(imported.problems).toEqual([
+        `secret: is not used by ${algorithm}: give privateKey/publicKey`,
+      ]);
+    }
+  });
+
+  it.each([
+    ['PEM PKCS#8', (kind: KeyKind) => pem(kind, 'private', 'pkcs8')],
+    [
+      'PEM PKCS#1 / SEC1',
+      (kind: KeyKind) => pem(kind, 'private', kind === 'rsa' ? 'pkcs1' : 'sec1'),
+    ],
+    ['Buffer', (kind: KeyKind) => Buffer.from(pem(kind, 'private', 'pkcs8'))],
+    ['KeyObject', (kind: KeyKind) => keyPair(kind).privateKey],
+  ])('refuses a private key (%s) given as publicKey or verification key', async (_name, make) => {
+    for (const [algorithm, kind] of [
+      ['RS256', 'rsa'],
+      ['ES256', 'p256'],
+    ] as const) {
+      const asPublic = await importKeyRing(
+        input({ algorithm, privateKey: keyPair(kind).privateKey, publicKey: make(kind) }),
+      );
+      expect(asPublic.ring).toBeUndefined();
+      expect(asPublic.problems).toEqual([
+        'publicKey: is a private key: give the public key (PEM in SPKI or PKCS#1)',
+      ]);
+      const asVerification = await importKeyRing(
+        input({
+          algorithm,
+          ...keyPair(kind),
+          verificationKeys: [{ kid: 'old', key: make(kind) }],
+        }),
+      );
+      expect(asVerification.problems).toEqual([
+        'verificationKeys[0].key: is a private key: give the public key (PEM in SPKI or PKCS#1)',
+      ]);
+    }
   });
 });

@@ -80,6 +80,16 @@ export async function importKeyRing(input: KeyRingInput): Promise<KeyRingImport>
   let current: RingKey | undefined;
   const alg = input.algorithm;
 
+  // A key of the other family is a configuration mistake (a leftover, or the wrong variable):
+  // refuse it rather than let it look like it is used.
+  if (isHmac(alg)) {
+    for (const name of ['privateKey', 'publicKey'] as const) {
+      if (input[name] !== undefined) problems.push(`${name}: is not used by ${alg}: give secret`);
+    }
+  } else if (input.secret !== undefined) {
+    problems.push(`secret: is not used by ${alg}: give privateKey/publicKey`);
+  }
+
   if (isHmac(alg)) {
     if (input.secret !== undefined) {
       const secret = importSecret(
@@ -191,10 +201,16 @@ function importAsymmetric(
   want: 'private' | 'public',
   problems: string[],
 ): KeyObject | undefined {
+  // createPublicKey() derives the public half of a private key: a private key where a public
+  // one belongs (a key meant to be handed out) is refused instead.
+  if (want === 'public' && isPrivateKey(value)) {
+    problems.push(`${name}: is a private key: give the public key (PEM in SPKI or PKCS#1)`);
+    return undefined;
+  }
   let key: KeyObject;
   try {
     if (value instanceof KeyObject) {
-      key = want === 'public' && value.type === 'private' ? createPublicKey(value) : value;
+      key = value;
     } else {
       key = want === 'private' ? createPrivateKey(value) : createPublicKey(value);
     }
@@ -212,6 +228,16 @@ function importAsymmetric(
     return undefined;
   }
   return key;
+}
+
+function isPrivateKey(value: KeyInput): boolean {
+  if (value instanceof KeyObject) return value.type === 'private';
+  try {
+    createPrivateKey(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function samePublicKey(privateKey: KeyObject, publicKey: KeyObject): boolean {
