@@ -7,26 +7,39 @@ import {
 } from 'jose';
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
 import { AUTH, expectStatus, login, refresh } from '../utils/jwt-e2e.js';
+import type { JwtAlgorithm } from '../../lib/interfaces/jwt-security-options.interface.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
+import { signingOptions } from '../utils/keys.js';
 
 interface Case {
-  alg: 'RS256' | 'ES256' | 'EdDSA';
+  alg: Exclude<JwtAlgorithm, 'HS256' | 'HS384' | 'HS512'>;
   kty: string;
+  crv?: string;
   audience?: string;
   issuer?: string;
 }
 
+const AUD_ISS = { audience: 'e2e-api', issuer: 'https://issuer.e2e' };
+
+/** Every asymmetric algorithm; the RSA ones share one 2048-bit key (test/utils/keys.ts). */
 const CASES: Case[] = [
   { alg: 'RS256', kty: 'RSA' },
-  { alg: 'ES256', kty: 'EC', audience: 'e2e-api', issuer: 'https://issuer.e2e' },
-  { alg: 'EdDSA', kty: 'OKP', audience: 'e2e-api', issuer: 'https://issuer.e2e' },
+  { alg: 'RS384', kty: 'RSA', ...AUD_ISS },
+  { alg: 'RS512', kty: 'RSA' },
+  { alg: 'PS256', kty: 'RSA', ...AUD_ISS },
+  { alg: 'PS384', kty: 'RSA' },
+  { alg: 'PS512', kty: 'RSA', ...AUD_ISS },
+  { alg: 'ES256', kty: 'EC', crv: 'P-256', ...AUD_ISS },
+  { alg: 'ES384', kty: 'EC', crv: 'P-384' },
+  { alg: 'ES512', kty: 'EC', crv: 'P-521', ...AUD_ISS },
+  { alg: 'EdDSA', kty: 'OKP', crv: 'Ed25519', ...AUD_ISS },
 ];
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /** Tokens checked by an independent verifier (jose) against the keys `GET /jwks` publishes. */
 describe.each(ADAPTERS)('tokens verified with jose against GET /jwks (%s)', (adapter) => {
-  describe.each(CASES)('$alg', ({ alg, kty, audience, issuer }) => {
+  describe.each(CASES)('$alg', ({ alg, kty, crv, audience, issuer }) => {
     let running: RunningApp;
     let jwks: JSONWebKeySet;
     const expectedClaims = (extra: string[]): string[] =>
@@ -49,8 +62,14 @@ describe.each(ADAPTERS)('tokens verified with jose against GET /jwks (%s)', (ada
     };
 
     beforeAll(async () => {
-      const options = { ...(audience && { audience }), ...(issuer && { issuer }) };
-      running = await startApp(LocalAppModule.with(options, alg), adapter);
+      const options = {
+        // The fixture's HS256 secret is dropped: it has no use with an asymmetric algorithm.
+        secret: undefined,
+        ...signingOptions(alg),
+        ...(audience && { audience }),
+        ...(issuer && { issuer }),
+      };
+      running = await startApp(LocalAppModule.with(options), adapter);
       const answer = await request(`${running.url}${AUTH}/jwks`);
       expectStatus(answer, 200);
       jwks = answer.body;
@@ -60,7 +79,13 @@ describe.each(ADAPTERS)('tokens verified with jose against GET /jwks (%s)', (ada
     it('publishes one public signing key, and nothing private', async () => {
       expect(jwks.keys).toHaveLength(1);
       const [key] = jwks.keys;
-      expect(key).toMatchObject({ kty, alg, use: 'sig', kid: expect.any(String) });
+      expect(key).toMatchObject({
+        kty,
+        alg,
+        use: 'sig',
+        kid: expect.any(String),
+        ...(crv && { crv }),
+      });
       for (const member of PRIVATE_JWK_MEMBERS) expect(key).not.toHaveProperty(member);
       // The kid is the RFC 7638 thumbprint of the public key, as no keyId is configured.
       expect(await calculateJwkThumbprint(key!, 'sha256')).toBe(key!.kid);
