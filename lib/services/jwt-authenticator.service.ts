@@ -31,7 +31,7 @@ import {
   PUBLIC_METADATA,
   REQUIRE_SCOPES_METADATA,
 } from '../jwt-security.constants.js';
-import { setAuthContext, type JwtAuthContext } from '../internal/auth-context.js';
+import { getAuthContext, setAuthContext, type JwtAuthContext } from '../internal/auth-context.js';
 import { applyErrorHeaders } from '../internal/challenge.js';
 import type { HttpRequestLike } from '../internal/http.js';
 import { resolveProvided } from '../internal/resolve-provided.js';
@@ -144,6 +144,14 @@ export class JwtAuthenticator implements OnModuleInit {
       if (requirements.optional) return undefined;
       throw new TokenMissingError();
     }
+    // A second guard on the same request (an APP_GUARD and @UseGuards): the token was verified
+    // and the principal loaded already; only this route's requirements are left to check.
+    const known = getAuthContext(request);
+    if (known !== undefined && known.token === token) {
+      this.checkRequirements(known.claims, requirements);
+      this.checkCsrf(request, known.claims);
+      return known;
+    }
     const verified = this.tokens.check(token, requirements.object);
     if (verified instanceof Promise) {
       return verified.then((v) => {
@@ -172,11 +180,11 @@ export class JwtAuthenticator implements OnModuleInit {
     if (verified instanceof Promise) {
       return verified.then((v) => {
         this.checkCsrf(request, v.claims);
-        return this.complete(request, v);
+        return this.completeRequest(request, v);
       });
     }
     this.checkCsrf(request, verified.claims);
-    return this.complete(request, verified);
+    return this.completeRequest(request, verified);
   }
 
   /**
@@ -241,6 +249,23 @@ export class JwtAuthenticator implements OnModuleInit {
       setAuthContext(request, auth);
       return auth;
     });
+  }
+
+  /**
+   * `complete()` for one HTTP request: when an earlier guard of the same request already
+   * recorded the context of this very token (its principal loaded), that context is reused, so
+   * the `PrincipalLoader` runs once per request. Not for WebSocket clients, which outlive their
+   * messages: each message loads the principal again.
+   */
+  completeRequest(
+    request: HttpRequestLike,
+    verified: VerifiedToken,
+  ): JwtAuthContext | Promise<JwtAuthContext> {
+    const known = getAuthContext(request);
+    if (known !== undefined && known.token === verified.token && 'principal' in known) {
+      return known;
+    }
+    return this.complete(request, verified);
   }
 
   /**

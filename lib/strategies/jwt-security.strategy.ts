@@ -114,7 +114,7 @@ export class JwtSecurityStrategy extends PassportStrategy(Strategy, JWT_SECURITY
   async validate(request: HttpRequestLike): Promise<JwtClaims> {
     const verified = request[VERIFIED] as VerifiedToken;
     this.authenticator.checkCsrf(request, verified.claims);
-    return (await this.authenticator.complete(request, verified)).claims;
+    return (await this.authenticator.completeRequest(request, verified)).claims;
   }
 
   private authenticateNatively(req: HttpRequestLike): void {
@@ -124,7 +124,7 @@ export class JwtSecurityStrategy extends PassportStrategy(Strategy, JWT_SECURITY
       Promise.resolve(this.tokens.check(token, req[EXPECT] as JwtObjectType))
         .then((verified) => {
           this.authenticator.checkCsrf(req, verified.claims);
-          return this.authenticator.complete(req, verified);
+          return this.authenticator.completeRequest(req, verified);
         })
         .then(
           (auth) => this.success(auth.claims),
