@@ -5,6 +5,7 @@ import { JwtObjectGuard } from './guards/jwt-object.guard.js';
 import { JwtSecurityHealthIndicator } from './health/jwt-security.health.js';
 import { JwtAuthGuard } from './guards/jwt-auth.guard.js';
 import { ErrorHeadersInterceptor } from './internal/error-headers.interceptor.js';
+import { FastifyReplyLink } from './internal/fastify-reply.js';
 import { ConfigurableJwtSecurityModule } from './jwt-security.module-definition.js';
 import {
   authorityProvider,
@@ -61,6 +62,7 @@ import { TokenStore } from './stores/token-store.js';
     JwtAuthGuard,
     JwtObjectGuard,
     ErrorHeadersInterceptor,
+    FastifyReplyLink,
     openApiProvider,
     JwtSecurityHealthIndicator,
   ],

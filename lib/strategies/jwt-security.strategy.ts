@@ -20,6 +20,7 @@ import {
   JWT_SECURITY_OPTIONS,
   JWT_SECURITY_STRATEGY,
 } from '../jwt-security.constants.js';
+import { responseOfRequest } from '../internal/fastify-reply.js';
 import type { HttpRequestLike } from '../internal/http.js';
 import type { KeyRing } from '../internal/key-ring.js';
 import { JwtAuthenticator } from '../services/jwt-authenticator.service.js';
@@ -98,11 +99,13 @@ export class JwtSecurityStrategy extends PassportStrategy(Strategy, JWT_SECURITY
     req[EXPECT] = options?.jwtObject ?? 'access';
     // Every failure becomes the module's error, so AuthGuard('jwt-security') answers with the
     // same status and code as JwtAuthGuard.
-    // Same challenge header (where the response is reachable: Express's req.res; Fastify hands
-    // passport no response) and the same audit event as JwtAuthGuard.
+    // Same challenge header (on Express's req.res, or the reply FastifyReplyLink recorded on a
+    // Fastify request) and the same audit event as JwtAuthGuard.
     const error = this.error.bind(this);
     this.error = ((err: Error) => {
-      if (err instanceof JwtSecurityError) this.authenticator.reject(req.res, err, req);
+      if (err instanceof JwtSecurityError) {
+        this.authenticator.reject(responseOfRequest(req), err, req);
+      }
       error(err);
     }) as never;
     this.fail = ((info: unknown) => this.error(toJwtSecurityError(info, req))) as never;
