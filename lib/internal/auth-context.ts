@@ -28,6 +28,10 @@ export function requestOf(context: ExecutionContext): HttpRequestLike {
     // A resolver's arguments are (root, args, context, info).
     const graphqlContext = context.getArgByIndex(2) as { req?: HttpRequestLike } | undefined;
     if (graphqlContext?.req) return graphqlContext.req;
+    // No `req` (Mercurius keeps the request in `reply.request`): a top-level resolver's root is
+    // undefined; a fresh request without headers makes the guard answer token_missing, not crash.
+    const root: unknown = context.getArgByIndex(0);
+    return typeof root === 'object' && root !== null ? (root as HttpRequestLike) : { headers: {} };
   }
   return context.getArgByIndex(0);
 }
