@@ -4,6 +4,7 @@ import { segment } from '../utils/keys.js';
 import { attackerKeys, type AttackerKeys } from './fixtures/attacker.js';
 import { expectAccepted, expectRefused } from './fixtures/routes.js';
 import {
+  configurations,
   SECURITY_ALGORITHMS,
   startTarget,
   type Json,
@@ -256,15 +257,16 @@ function algorithmCases(alg: SecurityAlgorithm): Case[] {
 
 /**
  * RFC 8725 §2.1 and §3.1: `alg: none`, stripped signatures and algorithm confusion, on every
- * route that reads a token, for HMAC, RSA and EC configurations.
+ * route that reads a token, for HMAC, RSA and EC configurations, the token in the Authorization
+ * header, and (RS256) in a cookie.
  */
 describe.each(ADAPTERS)('attacks on the algorithm and signature (%s)', (adapter) => {
-  describe.each(SECURITY_ALGORITHMS)('%s', (alg) => {
+  describe.each(configurations(SECURITY_ALGORITHMS))('%s', (_label, alg, transport) => {
     let target: Target;
     let attacker: AttackerKeys;
     beforeAll(async () => {
       attacker = await attackerKeys();
-      target = await startTarget(adapter, alg);
+      target = await startTarget(adapter, alg, transport);
     });
     afterAll(() => target.close());
 

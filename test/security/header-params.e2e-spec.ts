@@ -10,6 +10,7 @@ import {
 } from './fixtures/attacker.js';
 import { expectRefused } from './fixtures/routes.js';
 import {
+  configurations,
   SECURITY_ALGORITHMS,
   startTarget,
   type Json,
@@ -172,7 +173,8 @@ const HEADER_PARAMS: Case[] = [
 /**
  * Header parameters an attacker controls: key injection (`jku`, `x5u`, `jwk`, `x5c`, `x5t#S256`),
  * `crit`, `b64` and `typ`, on every route that reads a token. The attacker's server must never be
- * called: the module neither fetches a key URL nor uses a key from the token.
+ * called: the module neither fetches a key URL nor uses a key from the token. The token goes in
+ * the Authorization header, and (RS256) in a cookie.
  */
 describe.each(ADAPTERS)('attacks through header parameters (%s)', (adapter) => {
   let server: AttackerServer;
@@ -183,10 +185,10 @@ describe.each(ADAPTERS)('attacks through header parameters (%s)', (adapter) => {
   });
   afterAll(() => server.close());
 
-  describe.each(SECURITY_ALGORITHMS)('%s', (alg) => {
+  describe.each(configurations(SECURITY_ALGORITHMS))('%s', (_label, alg, transport) => {
     let env: Env;
     beforeAll(async () => {
-      env = { t: await startTarget(adapter, alg), a: attacker, url: server.url };
+      env = { t: await startTarget(adapter, alg, transport), a: attacker, url: server.url };
     });
     afterAll(() => env.t.close());
 

@@ -3,7 +3,13 @@ import { CompactEncrypt } from 'jose';
 import { ADAPTERS } from '../utils/http-app.js';
 import { segment } from '../utils/keys.js';
 import { expectAccepted, expectRefused } from './fixtures/routes.js';
-import { b64, startTarget, type Target, type TokenKind } from './fixtures/target.js';
+import {
+  b64,
+  configurations,
+  startTarget,
+  type Target,
+  type TokenKind,
+} from './fixtures/target.js';
 
 type Make = (t: Target, kind: TokenKind) => string | Promise<string>;
 type Case = [name: string, code: string, make: Make];
@@ -164,13 +170,13 @@ const JWE_CASE: Case = [
 /**
  * Tokens that are not a compact JWS of JSON objects (RFC 7515 §7.1, RFC 7519 §7.2): wrong number
  * of parts, characters outside base64url, padding, non-JSON or non-object segments, and
- * duplicate members.
+ * duplicate members. The token goes in the Authorization header, and (RS256) in a cookie.
  */
 describe.each(ADAPTERS)('attacks on the token structure (%s)', (adapter) => {
-  describe.each(['HS256', 'RS256'] as const)('%s', (alg) => {
+  describe.each(configurations(['HS256', 'RS256']))('%s', (_label, alg, transport) => {
     let target: Target;
     beforeAll(async () => {
-      target = await startTarget(adapter, alg);
+      target = await startTarget(adapter, alg, transport);
     });
     afterAll(() => target.close());
 
