@@ -160,6 +160,7 @@ export class JwtAuthService implements OnModuleInit {
         sessionExpiresAt: Math.max(pair.refresh?.exp ?? previous.exp, pair.access.exp),
         now: pair.access.iat,
         reuseGrace: this.options.refreshReuseGrace,
+        leeway: this.options.leeway,
       }),
     );
     if (outcome === 'rotated') {
@@ -178,7 +179,13 @@ export class JwtAuthService implements OnModuleInit {
       this.events.emit({ type: 'refresh.reused', ...ids });
       this.events.emit({ type: 'session.revoked', reason: 'reuse', ...ids });
     }
-    this.tokens.applyRevocations([{ kind: 'session', id: previous.sid, expiresAt: previous.exp }]);
+    // Mirror what the store says, no more: a revoked (or unknown) refresh token leaves the rest
+    // of its session alone.
+    if (outcome === 'reused' || outcome === 'session_revoked') {
+      this.tokens.markRevoked('session', [previous.sid]);
+    } else {
+      this.tokens.markRevoked('token', [previous.jti]);
+    }
     throw new TokenRevokedError();
   }
 
@@ -208,10 +215,19 @@ export class JwtAuthService implements OnModuleInit {
     }));
   }
 
-  /** Revokes one of the caller's sessions; another subject's session is `NotFoundError`. */
+  /**
+   * Revokes one of the caller's sessions. Another subject's session, one already revoked and
+   * one that expired (whether or not the store still keeps its record) are `NotFoundError`.
+   */
   async revokeOwnSession(claims: JwtClaims, sid: string): Promise<void> {
     const session = await this.tokens.callStore(() => this.store.findSession(sid));
-    if (!session || session.sub !== claims.sub || session.revokedAt !== undefined) {
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      !session ||
+      session.sub !== claims.sub ||
+      session.revokedAt !== undefined ||
+      session.expiresAt <= now
+    ) {
       throw new NotFoundError('No such session.');
     }
     await this.tokens.revokeSession(sid);

@@ -218,27 +218,29 @@ export class JwtTokenService implements OnModuleInit, OnModuleDestroy {
 
   /** Revokes one token by `jti`. Returns `false` if the store never recorded it. */
   async revokeToken(jti: string): Promise<boolean> {
-    const found = await this.callStore(() => this.store.revokeToken(jti, nowSeconds()));
-    this.view.apply([{ kind: 'token', id: jti, expiresAt: this.horizon() }]);
+    const { leeway } = this.options;
+    const found = await this.callStore(() => this.store.revokeToken(jti, nowSeconds(), leeway));
+    this.markRevoked('token', [jti]);
     return found;
   }
 
   /** Revokes a session: every token of it. Returns `false` if unknown. */
   async revokeSession(sid: string): Promise<boolean> {
-    const found = await this.callStore(() => this.store.revokeSession(sid, nowSeconds()));
-    this.view.apply([{ kind: 'session', id: sid, expiresAt: this.horizon() }]);
+    const { leeway } = this.options;
+    const found = await this.callStore(() => this.store.revokeSession(sid, nowSeconds(), leeway));
+    this.markRevoked('session', [sid]);
     return found;
   }
 
-  /** Revokes every session of a subject ("log out everywhere"). Returns how many. */
+  /**
+   * Revokes every session of a subject ("log out everywhere"). Returns how many. The store
+   * answers with the sessions it revoked, so that one opened meanwhile is refused here too.
+   */
   async revokeSubject(sub: string): Promise<number> {
-    const now = nowSeconds();
-    const sessions = await this.callStore(() => this.store.listSessions(sub, now));
-    const count = await this.callStore(() => this.store.revokeSubject(sub, now));
-    this.view.apply(
-      sessions.map((s) => ({ kind: 'session' as const, id: s.sid, expiresAt: s.expiresAt })),
-    );
-    return count;
+    const { leeway } = this.options;
+    const sids = await this.callStore(() => this.store.revokeSubject(sub, nowSeconds(), leeway));
+    this.markRevoked('session', sids);
+    return sids.length;
   }
 
   /** Pulls revocations from the store now instead of at the next poll. */
@@ -256,8 +258,10 @@ export class JwtTokenService implements OnModuleInit, OnModuleDestroy {
     this.view.apply(entries);
   }
 
-  private horizon(): number {
-    return nowSeconds() + this.options.refreshExpiration + this.options.leeway;
+  /** @internal Refuses these tokens or sessions here at once, as long as any token of them lives. */
+  markRevoked(kind: 'token' | 'session', ids: readonly string[]): void {
+    const expiresAt = nowSeconds() + this.options.refreshExpiration + this.options.leeway;
+    this.view.apply(ids.map((id) => ({ kind, id, expiresAt })));
   }
 }
 

@@ -120,15 +120,26 @@ describe('MemoryTokenStore', () => {
         expect(t.state).toBe('revoked');
       expect(await store.findToken('s1-a2')).toBeUndefined();
       expect(await store.isRevoked('s1-r1', 's1')).toBe(true);
-      expect(await store.rotateRefreshToken(rotation('s1', 's1-r1', 3))).toBe('revoked');
+      expect(await store.rotateRefreshToken(rotation('s1', 's1-r1', 3))).toBe('session_revoked');
     });
 
-    it('answers revoked for a revoked token or session', async () => {
+    it('answers revoked for a revoked token, session_revoked for a revoked session', async () => {
       await store.revokeToken('s1-r0', T0);
       expect(await store.rotateRefreshToken(rotation('s1', 's1-r0', 1))).toBe('revoked');
       await login(store, 's2');
       await store.revokeSession('s2', T0);
-      expect(await store.rotateRefreshToken(rotation('s2', 's2-r0', 1))).toBe('revoked');
+      expect(await store.rotateRefreshToken(rotation('s2', 's2-r0', 1))).toBe('session_revoked');
+    });
+
+    it('keeps the revocation of a reuse for the leeway it is given', async () => {
+      await store.rotateRefreshToken(rotation('s1', 's1-r0', 1));
+      const { cursor } = await store.revocationsSince(undefined, T0);
+      expect(await store.rotateRefreshToken({ ...rotation('s1', 's1-r0', 2), leeway: 30 })).toBe(
+        'reused',
+      );
+      expect((await store.revocationsSince(cursor, T0)).entries).toEqual([
+        { kind: 'session', id: 's1', expiresAt: T0 + 10 + 3600 + 30 },
+      ]);
     });
 
     it('answers unknown for an unknown token, session, or a token of another session', async () => {
@@ -152,9 +163,8 @@ describe('MemoryTokenStore', () => {
         ),
       );
       expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
-      expect(outcomes.filter((o) => o !== 'rotated' && o !== 'reused' && o !== 'revoked')).toEqual(
-        [],
-      );
+      expect(outcomes.filter((o) => o === 'reused')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'session_revoked')).toHaveLength(48);
       const winner = outcomes.indexOf('rotated') + 1;
       const recorded = (await store.listTokens({ sid: 's1', now: T0 })).map((t) => t.jti).sort();
       expect(recorded).toEqual(['s1-a0', `s1-a${winner}`, 's1-r0', `s1-r${winner}`].sort());
@@ -241,11 +251,32 @@ describe('MemoryTokenStore', () => {
       expect(await store.revokeSession('nope', T0)).toBe(false);
     });
 
-    it('revokes every session of a subject, counting only live ones', async () => {
-      expect(await store.revokeSubject('users:user1', T0 + 5)).toBe(2);
-      expect(await store.revokeSubject('users:user1', T0 + 6)).toBe(0);
+    it('revokes every session of a subject, answering with the live ones it revoked', async () => {
+      await store.revokeSession('s1', T0 + 1);
+      expect((await store.revokeSubject('users:user1', T0 + 5)).sort()).toEqual(['s2']);
+      expect(await store.revokeSubject('users:user1', T0 + 6)).toEqual([]);
       expect(await store.isRevoked('s3-a0', 's3')).toBe(false);
-      expect(await store.revokeSubject('users:nobody', T0)).toBe(0);
+      expect(await store.revokeSubject('users:nobody', T0)).toEqual([]);
+    });
+
+    it('keeps revocation entries past the expiry by the leeway it is given', async () => {
+      const { cursor } = await store.revocationsSince(undefined, T0);
+      await store.revokeToken('s1-a0', T0, 30);
+      await store.revokeSession('s2', T0, 30);
+      await store.revokeSubject('users:admin', T0, 30);
+      expect((await store.revocationsSince(cursor, T0)).entries).toEqual([
+        { kind: 'token', id: 's1-a0', expiresAt: T0 + 900 + 30 },
+        { kind: 'session', id: 's2', expiresAt: T0 + 3600 + 30 },
+        { kind: 'session', id: 's3', expiresAt: T0 + 3600 + 30 },
+      ]);
+      // The sweep deletes them only once that horizon passed.
+      await store.purgeExpired(T0 + 900 + 1);
+      expect((await store.revocationsSince(undefined, T0 + 901)).entries).toHaveLength(3);
+      await store.purgeExpired(T0 + 900 + 31);
+      expect((await store.revocationsSince(undefined, T0)).entries.map((e) => e.id)).toEqual([
+        's2',
+        's3',
+      ]);
     });
 
     it('answers isRevoked false for unknown ids', async () => {

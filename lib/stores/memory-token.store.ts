@@ -10,6 +10,7 @@ import {
   type SessionRecord,
   type TokenQuery,
   type TokenRecord,
+  tokenQueryLimit,
 } from './token-store.js';
 
 /** Options of `MemoryTokenStore`. @publicApi */
@@ -63,11 +64,12 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
     const token = this.tokens.get(input.jti);
     const session = this.sessions.get(input.sid);
     if (!token || !session || token.sid !== input.sid) return 'unknown';
-    if (session.revokedAt !== undefined || token.state === 'revoked') return 'revoked';
+    if (session.revokedAt !== undefined) return 'session_revoked';
+    if (token.state === 'revoked') return 'revoked';
     if (token.state === 'retired') {
       const grace = input.reuseGrace ?? 0;
       if (grace > 0 && input.now - (token.endedAt ?? 0) <= grace) return 'superseded';
-      this.endSession(session, input.now);
+      this.endSession(session, input.now, input.leeway ?? 0);
       return 'reused';
     }
     if (input.retire) {
@@ -121,6 +123,9 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
       if (query.status === 'expired' && token.expiresAt > query.now) continue;
       result.push({ ...token });
     }
+    // Over the limit: keep those that expire first, as the other stores do.
+    const limit = tokenQueryLimit(query);
+    if (result.length > limit) result.sort(byExpiry).length = limit;
     return result.sort(byIssue);
   }
 
@@ -132,34 +137,34 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
       .sort(byIssue);
   }
 
-  async revokeToken(jti: string, now: number): Promise<boolean> {
+  async revokeToken(jti: string, now: number, leeway = 0): Promise<boolean> {
     const token = this.tokens.get(jti);
     if (!token) return false;
     if (token.state !== 'revoked') {
       token.state = 'revoked';
       token.endedAt = now;
-      this.log({ kind: 'token', id: jti, expiresAt: token.expiresAt });
+      this.log({ kind: 'token', id: jti, expiresAt: token.expiresAt + leeway });
     }
     return true;
   }
 
-  async revokeSession(sid: string, now: number): Promise<boolean> {
+  async revokeSession(sid: string, now: number, leeway = 0): Promise<boolean> {
     const session = this.sessions.get(sid);
     if (!session) return false;
-    this.endSession(session, now);
+    this.endSession(session, now, leeway);
     return true;
   }
 
-  async revokeSubject(sub: string, now: number): Promise<number> {
-    let count = 0;
+  async revokeSubject(sub: string, now: number, leeway = 0): Promise<string[]> {
+    const revoked: string[] = [];
     for (const sid of this.subjectSessions.get(sub) ?? []) {
       const session = this.sessions.get(sid);
       if (session && session.revokedAt === undefined) {
-        this.endSession(session, now);
-        count++;
+        this.endSession(session, now, leeway);
+        revoked.push(sid);
       }
     }
-    return count;
+    return revoked;
   }
 
   async isRevoked(jti: string, sid: string): Promise<boolean> {
@@ -211,16 +216,19 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
     this.index(this.sessionTokens, token.sid, token.jti);
   }
 
-  private endSession(session: SessionRecord, now: number): void {
+  /** Revokes a session and its tokens; the entry lasts as long as its longest-lived token. */
+  private endSession(session: SessionRecord, now: number, leeway: number): void {
     if (session.revokedAt !== undefined) return;
     session.revokedAt = now;
+    let horizon = session.expiresAt;
     for (const token of this.tokensOf(session.sid)) {
+      horizon = Math.max(horizon, token.expiresAt);
       if (token.state !== 'revoked') {
         token.state = 'revoked';
         token.endedAt ??= now;
       }
     }
-    this.log({ kind: 'session', id: session.sid, expiresAt: session.expiresAt });
+    this.log({ kind: 'session', id: session.sid, expiresAt: horizon + leeway });
   }
 
   private tokensOf(sid: string): TokenRecord[] {
@@ -242,6 +250,10 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
     if (!set) map.set(key, (set = new Set()));
     set.add(value);
   }
+}
+
+function byExpiry(a: TokenRecord, b: TokenRecord): number {
+  return a.expiresAt - b.expiresAt || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0);
 }
 
 function byIssue(a: TokenRecord, b: TokenRecord): number {

@@ -1,10 +1,11 @@
 import type { PostgresTokenStoreNames } from './postgres-token.schema.js';
-import type {
-  NewTokenRecord,
-  RevocationEntry,
-  SessionRecord,
-  TokenQuery,
-  TokenRecord,
+import {
+  tokenQueryLimit,
+  type NewTokenRecord,
+  type RevocationEntry,
+  type SessionRecord,
+  type TokenQuery,
+  type TokenRecord,
 } from './token-store.js';
 
 /** A row of the tokens table (pg returns `bigint` as a string). */
@@ -128,7 +129,10 @@ export function postgresTokenStatements(n: PostgresTokenStoreNames) {
         s AS (DELETE FROM ${n.sessions} WHERE expires_at < $1 RETURNING 1),
         r AS (DELETE FROM ${n.revocations} WHERE expires_at < $1 RETURNING 1)
       SELECT (SELECT count(*) FROM t) + (SELECT count(*) FROM s) AS count`,
-    /** `listTokens` with its filters as parameters. */
+    /**
+     * `listTokens` with its filters as parameters: the `limit` matches that expire first (the
+     * `expires_at` index), returned oldest first.
+     */
     listTokens(query: TokenQuery): { text: string; values: unknown[] } {
       const where: string[] = [];
       const values: unknown[] = [];
@@ -139,7 +143,12 @@ export function postgresTokenStatements(n: PostgresTokenStoreNames) {
         where.push(`state = 'active' AND expires_at > ${param(query.now)}`);
       if (query.status === 'expired') where.push(`expires_at <= ${param(query.now)}`);
       const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-      return { text: `SELECT ${TOKEN_COLUMNS} FROM ${n.tokens} ${filter} ${TOKEN_ORDER}`, values };
+      const limit = param(tokenQueryLimit(query));
+      return {
+        text: `SELECT * FROM (SELECT ${TOKEN_COLUMNS} FROM ${n.tokens} ${filter}
+          ORDER BY expires_at, jti COLLATE "C" LIMIT ${limit}) AS t ${TOKEN_ORDER}`,
+        values,
+      };
     },
   };
 }

@@ -202,11 +202,12 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
         )
       ).rows;
       if (!token || !session || token.sid !== input.sid) return 'unknown';
-      if (session.revoked || token.state === 'revoked') return 'revoked';
+      if (session.revoked) return 'session_revoked';
+      if (token.state === 'revoked') return 'revoked';
       if (token.state === 'retired') {
         const grace = input.reuseGrace ?? 0;
         if (grace > 0 && input.now - Number(token.ended_at ?? 0) <= grace) return 'superseded';
-        await this.endSessions(client, [input.sid], input.now);
+        await this.endSessions(client, [input.sid], input.now, input.leeway ?? 0);
         return 'reused';
       }
       if (input.retire) await client.query(this.sql.retireToken, [input.jti, input.now]);
@@ -243,7 +244,7 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
     return (await this.query<TokenRow>(this.sql.tokenTree, [jti])).rows.map(toToken);
   }
 
-  async revokeToken(jti: string, now: number): Promise<boolean> {
+  async revokeToken(jti: string, now: number, leeway = 0): Promise<boolean> {
     return this.transaction(async (client) => {
       const [row] = (
         await client.query<{ state: string; expires_at: string }>(this.sql.lockToken, [jti])
@@ -251,30 +252,26 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
       if (!row) return false;
       if (row.state !== 'revoked') {
         await client.query(this.sql.revokeToken, [jti, now]);
-        await this.logRevocations(client, 'token', [jti], [row.expires_at]);
+        await this.logRevocations(client, 'token', [jti], [row.expires_at], leeway);
       }
       return true;
     });
   }
 
-  async revokeSession(sid: string, now: number): Promise<boolean> {
+  async revokeSession(sid: string, now: number, leeway = 0): Promise<boolean> {
     return this.transaction(async (client) => {
       if ((await client.query(this.sql.lockSession, [sid])).rowCount === 0) return false;
-      await this.endSessions(client, [sid], now);
+      await this.endSessions(client, [sid], now, leeway);
       return true;
     });
   }
 
-  async revokeSubject(sub: string, now: number): Promise<number> {
+  async revokeSubject(sub: string, now: number, leeway = 0): Promise<string[]> {
     return this.transaction(async (client) => {
       const { rows } = await client.query<{ sid: string }>(this.sql.lockSubject, [sub]);
-      return rows.length === 0
-        ? 0
-        : this.endSessions(
-            client,
-            rows.map((r) => r.sid),
-            now,
-          );
+      if (rows.length === 0) return [];
+      const sids = rows.map((r) => r.sid);
+      return this.endSessions(client, sids, now, leeway);
     });
   }
 
@@ -341,34 +338,43 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
     }
   }
 
-  /** Revokes sessions and their tokens, then logs one revocation per session; returns how many. */
-  private async endSessions(client: Queryable, sids: string[], now: number): Promise<number> {
+  /**
+   * Revokes sessions and their tokens, then logs one revocation per session; returns the ids
+   * of those it revoked (not those already revoked).
+   */
+  private async endSessions(
+    client: Queryable,
+    sids: string[],
+    now: number,
+    leeway: number,
+  ): Promise<string[]> {
     const { rows } = await client.query<{ sid: string; horizon: string }>(this.sql.endSessions, [
       sids,
       now,
     ]);
-    await this.logRevocations(
-      client,
-      'session',
-      rows.map((r) => r.sid),
-      rows.map((r) => r.horizon),
-    );
-    return rows.length;
+    const revoked = rows.map((r) => r.sid);
+    const horizons = rows.map((r) => r.horizon);
+    await this.logRevocations(client, 'session', revoked, horizons, leeway);
+    return revoked;
   }
 
   /**
    * Appends to the revocation log and notifies, last in the transaction: the advisory lock
-   * makes ids commit in order, so a reader never skips an id that commits later.
+   * makes ids commit in order, so a reader never skips an id that commits later. Each entry
+   * lasts until its expiry plus `leeway`.
    */
   private async logRevocations(
     client: Queryable,
     kind: 'token' | 'session',
     refs: string[],
     expiries: string[],
+    leeway: number,
   ): Promise<void> {
     if (refs.length === 0) return;
+    const extra = Number.isFinite(leeway) && leeway > 0 ? Math.floor(leeway) : 0;
+    const until = expiries.map((exp) => String(Number(exp) + extra));
     await client.query(this.sql.revocationLock, [this.names.revocationLock]);
-    await client.query(this.sql.logRevocations, [kind, refs, expiries]);
+    await client.query(this.sql.logRevocations, [kind, refs, until]);
     await client.query(this.sql.notify, [this.channel, kind]);
   }
 

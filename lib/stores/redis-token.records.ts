@@ -34,16 +34,19 @@ export function toSession(sid: string, hash: Hash): SessionRecord | undefined {
   };
 }
 
-/** Records from READ_RECORDS' answer: `[id, [field, value, ...], id, [...], ...]`. */
-export function toRecords<T>(flat: unknown, parse: (id: string, hash: Hash) => T | undefined): T[] {
-  const items = Array.isArray(flat) ? (flat as unknown[]) : [];
-  const result: T[] = [];
-  for (let i = 0; i + 1 < items.length; i += 2) {
-    const fields = items[i + 1] as string[];
+/** `[id, record]` pairs from READ_RECORDS' records: `[id, [field, value, ...], id, [...], ...]`. */
+export function toRecords<T>(
+  flat: unknown[],
+  parse: (id: string, hash: Hash) => T | undefined,
+): Array<[string, T]> {
+  const result: Array<[string, T]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const fields = Array.isArray(flat[i + 1]) ? (flat[i + 1] as string[]) : [];
     const hash: Hash = {};
     for (let f = 0; f + 1 < fields.length; f += 2) hash[fields[f]!] = fields[f + 1]!;
-    const record = parse(String(items[i]), hash);
-    if (record !== undefined) result.push(record);
+    const id = String(flat[i]);
+    const record = parse(id, hash);
+    if (record !== undefined) result.push([id, record]);
   }
   return result;
 }

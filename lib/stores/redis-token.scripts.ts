@@ -82,8 +82,9 @@ local function addToken(t)
   touchSession(t.sid, at)
 end
 
--- Appends to the revocation log and announces it. Sequence numbers never go backwards, even if
--- the log expired or was flushed: they are at least the server time in microseconds.
+-- Appends to the revocation log and announces it. 'exp' is when the entry stops mattering (the
+-- revoked thing's expiry plus the module's leeway). Sequence numbers never go backwards, even
+-- if the log expired or was flushed: they are at least the server time in microseconds.
 local function logRevocation(kind, id, exp)
   local seqKey, log, byExp = P .. 'rev:seq', P .. 'rev:log', P .. 'rev:exp'
   local last = tonumber(redis.call('GET', seqKey) or '0')
@@ -101,8 +102,9 @@ local function logRevocation(kind, id, exp)
   redis.call('PUBLISH', P .. 'revocations', seq)
 end
 
--- Revokes a session and every token of it; false if it already was.
-local function endSession(sid, now)
+-- Revokes a session and every token of it; false if it already was. Its revocation lasts until
+-- its longest-lived token expires, plus 'leeway'.
+local function endSession(sid, now, leeway)
   local s = key('s', sid)
   if redis.call('HEXISTS', s, 'revoked') == 1 then return false end
   redis.call('HSET', s, 'revoked', num(now))
@@ -119,7 +121,7 @@ local function endSession(sid, now)
       end
     end
   end
-  logRevocation('session', sid, horizon)
+  logRevocation('session', sid, horizon + leeway)
   return true
 end
 `;
@@ -148,12 +150,13 @@ local t, s = key('t', input.jti), key('s', input.sid)
 local sid = redis.call('HGET', t, 'sid')
 if not sid or sid ~= input.sid or redis.call('EXISTS', s) == 0 then return 'unknown' end
 local state = redis.call('HGET', t, 'state')
-if state == 'revoked' or redis.call('HEXISTS', s, 'revoked') == 1 then return 'revoked' end
+if redis.call('HEXISTS', s, 'revoked') == 1 then return 'session_revoked' end
+if state == 'revoked' then return 'revoked' end
 if state == 'retired' then
   local grace = tonumber(input.reuseGrace) or 0
   local ended = tonumber(redis.call('HGET', t, 'ended') or '0')
   if grace > 0 and input.now - ended <= grace then return 'superseded' end
-  endSession(input.sid, input.now)
+  endSession(input.sid, input.now, tonumber(input.leeway) or 0)
   return 'reused'
 end
 if input.retire then redis.call('HSET', t, 'state', 'retired', 'ended', num(input.now)) end
@@ -165,34 +168,34 @@ touchSession(input.sid, exp + R)
 return 'rotated'
 `);
 
-/** ARGV[3] jti, ARGV[4] now. Returns 1 if known. */
+/** ARGV[3] jti, ARGV[4] now, ARGV[5] leeway. Returns 1 if known. */
 export const REVOKE_TOKEN = script(`
 local t = key('t', ARGV[3])
 local state = redis.call('HGET', t, 'state')
 if not state then return 0 end
 if state ~= 'revoked' then
   redis.call('HSET', t, 'state', 'revoked', 'ended', ARGV[4])
-  logRevocation('token', ARGV[3], tonumber(redis.call('HGET', t, 'exp')))
+  logRevocation('token', ARGV[3], tonumber(redis.call('HGET', t, 'exp')) + tonumber(ARGV[5]))
 end
 return 1
 `);
 
-/** ARGV[3] sid, ARGV[4] now. Returns 1 if known. */
+/** ARGV[3] sid, ARGV[4] now, ARGV[5] leeway. Returns 1 if known. */
 export const REVOKE_SESSION = script(`
 if redis.call('EXISTS', key('s', ARGV[3])) == 0 then return 0 end
-endSession(ARGV[3], tonumber(ARGV[4]))
+endSession(ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5]))
 return 1
 `);
 
-/** ARGV[3] sub, ARGV[4] now. Returns how many sessions were revoked. */
+/** ARGV[3] sub, ARGV[4] now, ARGV[5] leeway. Returns the ids of the sessions it revoked. */
 export const REVOKE_SUBJECT = script(`
-local count = 0
+local revoked = {}
 for _, sid in ipairs(redis.call('ZRANGE', key('u', ARGV[3]), 0, -1)) do
-  if redis.call('EXISTS', key('s', sid)) == 1 and endSession(sid, tonumber(ARGV[4])) then
-    count = count + 1
+  if redis.call('EXISTS', key('s', sid)) == 1 and endSession(sid, tonumber(ARGV[4]), tonumber(ARGV[5])) then
+    revoked[#revoked + 1] = sid
   end
 end
-return count
+return revoked
 `);
 
 /** ARGV[3] cursor ('' for none). Returns { last sequence number, members after the cursor }. */
@@ -203,26 +206,39 @@ return { redis.call('GET', P .. 'rev:seq') or '0',
 `);
 
 /**
- * ARGV[3] index key (after the prefix), ARGV[4] record kind ('t' or 's'), ARGV[5]/ARGV[6] score
- * range, ARGV[7] '1' when the index lists sessions whose tokens are wanted. Returns
- * { id, HGETALL, id, HGETALL, ... } for the records that still exist.
+ * One bounded step through an index: ARGV[3] index key (after the prefix), ARGV[4] record kind
+ * ('t', 's', or '' for the ids alone), ARGV[5]/ARGV[6] score range, ARGV[7] members to skip at
+ * the start of the range, ARGV[8] members to read, ARGV[9] token status ('', 'active' or
+ * 'expired') at ARGV[10] now, ARGV[11] subject ('' for any). Returns { members read, score of
+ * the last, how many of them had that score, id, HGETALL, id, HGETALL, ... } for the records
+ * that exist and match.
  */
 export const READ_RECORDS = script(`
-local out = {}
-local function push(kind, id)
-  local h = redis.call('HGETALL', key(kind, id))
-  if #h > 0 then
+local kind, status, now, sub = ARGV[4], ARGV[9], tonumber(ARGV[10]), ARGV[11]
+local page = redis.call('ZRANGEBYSCORE', P .. ARGV[3], ARGV[5], ARGV[6], 'WITHSCORES',
+  'LIMIT', tonumber(ARGV[7]), tonumber(ARGV[8]))
+local last, ties = '', 0
+local out = { #page / 2, last, ties }
+for i = 1, #page, 2 do
+  local id, score = page[i], page[i + 1]
+  if score == last then ties = ties + 1 else last, ties = score, 1 end
+  if kind == '' then
     out[#out + 1] = id
-    out[#out + 1] = h
-  end
-end
-for _, m in ipairs(redis.call('ZRANGEBYSCORE', P .. ARGV[3], ARGV[5], ARGV[6])) do
-  if ARGV[7] == '1' then
-    for _, jti in ipairs(redis.call('ZRANGE', key('st', m), 0, -1)) do push('t', jti) end
+    out[#out + 1] = {}
   else
-    push(ARGV[4], m)
+    local h = redis.call('HGETALL', key(kind, id))
+    local f = {}
+    for j = 1, #h, 2 do f[h[j]] = h[j + 1] end
+    local keep = #h > 0 and (sub == '' or f.sub == sub)
+    if keep and status == 'active' then keep = f.state == 'active' and tonumber(f.exp) > now end
+    if keep and status == 'expired' then keep = tonumber(f.exp) <= now end
+    if keep then
+      out[#out + 1] = id
+      out[#out + 1] = h
+    end
   end
 end
+out[2], out[3] = last, ties
 return out
 `);
 

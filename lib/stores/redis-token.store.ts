@@ -2,15 +2,8 @@ import type { OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { RedisConnection, failFastOptions } from './redis-token.connection.js';
-import {
-  byIssue,
-  compareIds,
-  toRecords,
-  toRevocation,
-  toSession,
-  toToken,
-  type Hash,
-} from './redis-token.records.js';
+import { listTokens, subjectSessions } from './redis-token.listing.js';
+import { compareIds, toRevocation, toSession, toToken } from './redis-token.records.js';
 import * as scripts from './redis-token.scripts.js';
 import {
   TokenStore,
@@ -81,6 +74,8 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
   private readonly channel: string;
   private readonly listeners = new Set<() => void>();
   private closed = false;
+  private readonly runner = (script: scripts.LuaScript, ...args: string[]): Promise<unknown> =>
+    this.run(script, ...args);
 
   constructor(options: RedisTokenStoreOptions = {}) {
     super();
@@ -141,49 +136,33 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
   }
 
   async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
-    const sessions = await this.read(`u:${sub}`, 's', toSession);
+    const sessions = await subjectSessions(this.runner, sub);
     return sessions
-      .filter((s) => s.sub === sub && s.revokedAt === undefined && s.expiresAt > now)
+      .filter((s) => s.revokedAt === undefined && s.expiresAt > now)
       .sort((a, b) => b.createdAt - a.createdAt || compareIds(a.sid, b.sid));
   }
 
-  async listTokens(query: TokenQuery): Promise<TokenRecord[]> {
-    let tokens: TokenRecord[];
-    if (query.sid !== undefined) {
-      tokens = await this.read(`st:${query.sid}`, 't', toToken);
-    } else if (query.sub !== undefined) {
-      tokens = await this.read(`u:${query.sub}`, 't', toToken, '-inf', '+inf', true);
-    } else {
-      // The global index is scored by expiry: a status narrows the range.
-      const range = { active: [`(${query.now}`, '+inf'], expired: ['-inf', `${query.now}`] };
-      const [min, max] = query.status ? range[query.status] : ['-inf', '+inf'];
-      tokens = await this.read('tokens', 't', toToken, min, max);
-    }
-    return tokens
-      .filter(
-        (t) =>
-          (query.sub === undefined || t.sub === query.sub) &&
-          (query.status !== 'active' || (t.state === 'active' && t.expiresAt > query.now)) &&
-          (query.status !== 'expired' || t.expiresAt <= query.now),
-      )
-      .sort(byIssue);
+  /** Reads in steps of a few hundred index entries, one short script each (see `TokenQuery`). */
+  listTokens(query: TokenQuery): Promise<TokenRecord[]> {
+    return listTokens(this.runner, query);
   }
 
   async tokenTree(jti: string): Promise<TokenRecord[]> {
     const sid = await this.redis.call((c) => c.hget(`${this.prefix}t:${jti}`, 'sid'));
-    return sid === null ? [] : this.listTokens({ sid, now: 0 });
+    return sid === null ? [] : this.listTokens({ sid, now: 0, limit: Infinity });
   }
 
-  async revokeToken(jti: string, now: number): Promise<boolean> {
-    return (await this.run(scripts.REVOKE_TOKEN, jti, String(now))) === 1;
+  async revokeToken(jti: string, now: number, leeway = 0): Promise<boolean> {
+    return (await this.run(scripts.REVOKE_TOKEN, jti, String(now), seconds(leeway))) === 1;
   }
 
-  async revokeSession(sid: string, now: number): Promise<boolean> {
-    return (await this.run(scripts.REVOKE_SESSION, sid, String(now))) === 1;
+  async revokeSession(sid: string, now: number, leeway = 0): Promise<boolean> {
+    return (await this.run(scripts.REVOKE_SESSION, sid, String(now), seconds(leeway))) === 1;
   }
 
-  async revokeSubject(sub: string, now: number): Promise<number> {
-    return Number(await this.run(scripts.REVOKE_SUBJECT, sub, String(now)));
+  async revokeSubject(sub: string, now: number, leeway = 0): Promise<string[]> {
+    const revoked = await this.run(scripts.REVOKE_SUBJECT, sub, String(now), seconds(leeway));
+    return Array.isArray(revoked) ? revoked.map(String) : [];
   }
 
   async isRevoked(jti: string, sid: string): Promise<boolean> {
@@ -240,21 +219,6 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
     }
   }
 
-  /** Reads records through an index (see READ_RECORDS). */
-  private async read<T>(
-    index: string,
-    kind: 't' | 's',
-    parse: (id: string, hash: Hash) => T | undefined,
-    min = '-inf',
-    max = '+inf',
-    nested = false,
-  ): Promise<T[]> {
-    return toRecords(
-      await this.run(scripts.READ_RECORDS, index, kind, min, max, nested ? '1' : '0'),
-      parse,
-    );
-  }
-
   /** Runs a script by SHA, loading it on the first NOSCRIPT. */
   private run(script: scripts.LuaScript, ...args: string[]): Promise<unknown> {
     const argv = [this.prefix, String(this.retention), ...args];
@@ -267,6 +231,11 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
       }
     });
   }
+}
+
+/** Whole seconds for a script argument. */
+function seconds(value: number): string {
+  return String(Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

@@ -58,23 +58,30 @@ export interface RotateRefreshInput {
    * Later, it is `reused`. Default `0`.
    */
   reuseGrace?: number;
+  /** Seconds past `exp` tokens are still accepted: a revocation on reuse is kept that long. */
+  leeway?: number;
 }
 
 /**
  * Outcome of a rotation: `rotated` (tokens recorded), `superseded` (already retired within the
  * reuse grace: refused, the session lives on), `reused` (already retired before that: the whole
- * session is now revoked), `revoked` (token or session revoked) or `unknown` (never recorded).
+ * session is now revoked), `revoked` (the presented token was revoked, its session was not),
+ * `session_revoked` (its session was revoked) or `unknown` (never recorded, or already purged).
  *
  * @publicApi
  */
-export type RotateOutcome = 'rotated' | 'superseded' | 'reused' | 'revoked' | 'unknown';
+export type RotateOutcome =
+  'rotated' | 'superseded' | 'reused' | 'revoked' | 'session_revoked' | 'unknown';
 
 /** One revocation, as replayed to every instance's in-memory view. @publicApi */
 export interface RevocationEntry {
   kind: 'token' | 'session';
   /** `jti` or `sid`. */
   id: string;
-  /** When the revoked token or session would have expired anyway; the entry is useless after. */
+  /**
+   * Until when the entry matters: when the revoked token or session would have expired anyway,
+   * plus the `leeway` the revoking module accepts tokens past their `exp`. Useless after.
+   */
   expiresAt: number;
 }
 
@@ -91,6 +98,21 @@ export interface TokenQuery {
   /** `active`: not ended and not expired at `now`; `expired`: past `expiresAt`. */
   status?: 'active' | 'expired';
   now: number;
+  /**
+   * The most tokens one call returns: when more match, the `limit` that expire first (ties by
+   * `jti`). Default `1000` (`DEFAULT_TOKEN_QUERY_LIMIT`); `Infinity` for no cap.
+   */
+  limit?: number;
+}
+
+/** Default `limit` of `TokenQuery`. @publicApi */
+export const DEFAULT_TOKEN_QUERY_LIMIT = 1000;
+
+/** The `limit` of a query as a store applies it: a positive integer, the default when absent. */
+export function tokenQueryLimit(query: Pick<TokenQuery, 'limit'>): number {
+  const limit = query.limit;
+  if (limit === undefined || Number.isNaN(limit)) return DEFAULT_TOKEN_QUERY_LIMIT;
+  return limit === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor(limit));
 }
 
 /**
@@ -119,22 +141,40 @@ export abstract class TokenStore {
   /** Sessions of a subject that are neither revoked nor expired at `now`, newest first. */
   abstract listSessions(sub: string, now: number): Promise<SessionRecord[]>;
 
-  /** Tokens matching the query, oldest first. */
+  /**
+   * Tokens matching the query, oldest first: at most `query.limit` (see `TokenQuery`), read in
+   * bounded steps so that one call never holds the backend for long.
+   */
   abstract listTokens(query: TokenQuery): Promise<TokenRecord[]>;
 
   /** Every token of the tree `jti` belongs to (its session), oldest first. */
   abstract tokenTree(jti: string): Promise<TokenRecord[]>;
 
-  /** Revokes one token. Returns `false` if it was unknown. */
-  abstract revokeToken(jti: string, now: number): Promise<boolean>;
+  /**
+   * Revokes one token. Returns `false` if it was unknown. The revocation's entry is kept until
+   * the token's expiry plus `leeway` (seconds the module still accepts it past `exp`).
+   */
+  abstract revokeToken(jti: string, now: number, leeway?: number): Promise<boolean>;
 
-  /** Revokes a session and so every token in it. Returns `false` if it was unknown. */
-  abstract revokeSession(sid: string, now: number): Promise<boolean>;
+  /**
+   * Revokes a session and so every token in it. Returns `false` if it was unknown. Its entry
+   * is kept until its longest-lived token expires, plus `leeway`.
+   */
+  abstract revokeSession(sid: string, now: number, leeway?: number): Promise<boolean>;
 
-  /** Revokes every session of a subject; returns how many were revoked. */
-  abstract revokeSubject(sub: string, now: number): Promise<number>;
+  /**
+   * Revokes every live session of a subject, atomically; returns the ids of the sessions it
+   * revoked (sessions already revoked are left out), so that the caller can mirror exactly
+   * those. Entries are kept as with `revokeSession`.
+   */
+  abstract revokeSubject(sub: string, now: number, leeway?: number): Promise<string[]>;
 
-  /** Authoritative check, used where a stale answer is not acceptable (refresh, cold start). */
+  /**
+   * Whether the token or its session is revoked, straight from the backend. The module itself
+   * only calls it from the health probe, to prove that the store answers: refresh relies on
+   * `rotateRefreshToken`'s outcome, and the per-request check (a cold start included) on the
+   * in-memory view fed by `revocationsSince`.
+   */
   abstract isRevoked(jti: string, sid: string): Promise<boolean>;
 
   /**

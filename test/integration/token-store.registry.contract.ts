@@ -137,6 +137,76 @@ export function describeRegistryContract(ctx: ContractContext): void {
       expect(everything.filter((t) => mine.has(t.jti))).toHaveLength(2);
     });
 
+    it('returns at most limit tokens: those that expire first, oldest first', async () => {
+      const now = nowSeconds();
+      const sub = subject();
+      const first = await ctx.open(sub, now, { ttl: 4 * HOUR, access: 3 * HOUR });
+      const second = await ctx.open(sub, now + 1, { ttl: 2 * HOUR, access: HOUR });
+      const jtis = (tokens: { jti: string }[]) => tokens.map((t) => t.jti);
+      // By expiry: second.access, second.refresh, first.access, first.refresh.
+      expect(jtis(await ctx.store.listTokens({ sub, now, limit: 2 }))).toEqual([
+        second.refresh.jti,
+        second.access.jti,
+      ]);
+      expect(jtis(await ctx.other.listTokens({ sub, now, limit: 3 }))).toEqual([
+        first.access.jti,
+        second.refresh.jti,
+        second.access.jti,
+      ]);
+      expect(jtis(await ctx.store.listTokens({ sid: first.session.sid, now, limit: 1 }))).toEqual([
+        first.access.jti,
+      ]);
+      // Filters apply before the limit.
+      await ctx.store.revokeToken(second.access.jti, now);
+      expect(jtis(await ctx.store.listTokens({ sub, status: 'active', now, limit: 2 }))).toEqual([
+        first.access.jti,
+        second.refresh.jti,
+      ]);
+    });
+
+    it('caps a listing across subjects the same way', async () => {
+      const now = nowSeconds();
+      // Sooner than anything the other tests of this contract record.
+      const a = await ctx.open(subject(), now, { ttl: 22, access: 20 });
+      const b = await ctx.open(subject(), now, { ttl: 23, access: 21 });
+      const listed = await ctx.other.listTokens({ status: 'active', now, limit: 3 });
+      expect(listed.map((t) => t.jti).sort()).toEqual(
+        [a.access.jti, b.access.jti, a.refresh.jti].sort(),
+      );
+      await ctx.store.revokeToken(a.access.jti, now);
+      expect(
+        (await ctx.store.listTokens({ status: 'active', now, limit: 1 })).map((t) => t.jti),
+      ).toEqual([b.access.jti]);
+    });
+
+    it('defaults the limit to 1000 and reads large sessions whole when asked', async () => {
+      const now = nowSeconds();
+      const { session, refresh } = await ctx.open(subject(), now, {
+        ttl: 4 * HOUR,
+        access: 4 * HOUR,
+      });
+      // 1000 more tokens, most sharing their expiry with many others.
+      const many = Array.from({ length: 1000 }, (_, i) => ({
+        ...successors(refresh, now)[1]!,
+        expiresAt: now + HOUR + (i % 3),
+      }));
+      await ctx.store.rotateRefreshToken({
+        jti: refresh.jti,
+        sid: session.sid,
+        tokens: many,
+        retire: false,
+        sessionExpiresAt: refresh.expiresAt,
+        now,
+      });
+      const capped = await ctx.other.listTokens({ sid: session.sid, now });
+      expect(capped).toHaveLength(1000);
+      expect(new Set(capped.map((t) => t.jti))).toEqual(new Set(many.map((t) => t.jti)));
+      const all = await ctx.store.listTokens({ sid: session.sid, now, limit: Infinity });
+      expect(new Set(all.map((t) => t.jti)).size).toBe(1002);
+      expect(await ctx.store.tokenTree(refresh.jti)).toHaveLength(1002);
+      expect(await ctx.other.listTokens({ sub: session.sub, now, limit: 1001 })).toHaveLength(1001);
+    });
+
     it('returns the whole tree of any token of a session, with parent links', async () => {
       const now = nowSeconds();
       const { session, refresh, access } = await ctx.open(subject(), now - 50);
@@ -239,7 +309,7 @@ export function describeRegistryContract(ctx: ContractContext): void {
           sessionExpiresAt: now + HOUR,
           now: now + 2,
         }),
-      ).toBe('revoked');
+      ).toBe('session_revoked');
     });
 
     it('refuses a retired token within the reuse grace as superseded, keeping the session', async () => {
@@ -337,13 +407,21 @@ export function describeRegistryContract(ctx: ContractContext): void {
       expect(await ctx.store.findToken(input.tokens[0]!.jti)).toBeUndefined();
     });
 
-    it("answers 'revoked' for a revoked token or session, recording nothing", async () => {
+    it("answers 'revoked' for a revoked token, 'session_revoked' for a revoked session, recording nothing", async () => {
       const now = nowSeconds();
       const a = await ctx.open();
       const b = await ctx.open();
+      const c = await ctx.open();
       await ctx.store.revokeToken(a.refresh.jti, now);
       await ctx.store.revokeSession(b.session.sid, now);
-      for (const { session, refresh } of [a, b]) {
+      await ctx.store.revokeToken(c.refresh.jti, now);
+      await ctx.store.revokeSession(c.session.sid, now);
+      const cases = [
+        [a, 'revoked'],
+        [b, 'session_revoked'],
+        [c, 'session_revoked'],
+      ] as const;
+      for (const [{ session, refresh }, outcome] of cases) {
         const tokens = successors(refresh, now);
         expect(
           await ctx.other.rotateRefreshToken({
@@ -354,9 +432,12 @@ export function describeRegistryContract(ctx: ContractContext): void {
             sessionExpiresAt: now + HOUR,
             now,
           }),
-        ).toBe('revoked');
+        ).toBe(outcome);
         expect(await ctx.store.findToken(tokens[0]!.jti)).toBeUndefined();
       }
+      // A token-only revocation leaves the session and its other tokens alone.
+      expect((await ctx.store.findSession(a.session.sid))?.revokedAt).toBeUndefined();
+      expect(await ctx.store.isRevoked(a.access.jti, a.session.sid)).toBe(false);
     });
 
     it('rotates exactly once when 50 rotations of one token race (across instances)', async () => {
@@ -378,7 +459,7 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const count = (o: RotateOutcome): number => outcomes.filter((x) => x === o).length;
       expect(count('rotated')).toBe(1);
       expect(count('reused')).toBe(1);
-      expect(count('revoked')).toBe(48);
+      expect(count('session_revoked')).toBe(48);
       const winner = attempts[outcomes.indexOf('rotated')]!;
       const tree = await ctx.store.tokenTree(refresh.jti);
       expect(tree.map((t) => t.jti).sort()).toEqual(
