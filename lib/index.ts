@@ -77,6 +77,10 @@ export {
   type IssueTokensInput,
   type VerifyTokenOptions,
 } from './services/jwt-token.service.js';
+export {
+  JwtTokenRegistry,
+  type TokenRegistryQuery,
+} from './services/jwt-token-registry.service.js';
 export { JwtAuthService, type LoginInput, type SessionInfo } from './services/jwt-auth.service.js';
 export { JwtAuthenticator, type RouteRequirements } from './services/jwt-authenticator.service.js';
 export { JwtSecurityEvents } from './services/jwt-security-events.service.js';
@@ -90,6 +94,7 @@ export { BodyParseErrorFilter } from './filters/body-parse-error.filter.js';
 
 // Stores
 export {
+  DEFAULT_TOKEN_QUERY_LIMIT,
   TokenStore,
   type NewSessionRecord,
   type NewTokenRecord,

@@ -21,6 +21,7 @@ import { JwtSecurityEvents } from './services/jwt-security-events.service.js';
 import { JwtCookies } from './services/jwt-cookies.service.js';
 import { LoginThrottler } from './services/login-throttler.service.js';
 import { JwtTokenService } from './services/jwt-token.service.js';
+import { JwtTokenRegistry } from './services/jwt-token-registry.service.js';
 import { JwtSecurityStrategy } from './strategies/jwt-security.strategy.js';
 import { TokenStore } from './stores/token-store.js';
 
@@ -53,6 +54,7 @@ import { TokenStore } from './stores/token-store.js';
     storeProvider,
     authorityProvider,
     JwtTokenService,
+    JwtTokenRegistry,
     JwtAuthenticator,
     JwtAuthService,
     JwtSecurityEvents,
@@ -71,6 +73,7 @@ import { TokenStore } from './stores/token-store.js';
     JWT_SECURITY_KEYS,
     TokenStore,
     JwtTokenService,
+    JwtTokenRegistry,
     JwtAuthenticator,
     JwtAuthService,
     JwtSecurityEvents,
