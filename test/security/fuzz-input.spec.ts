@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { parseLoginBody } from '../../lib/controllers/login.dto.js';
 import { JwtSecurityError } from '../../lib/errors/jwt-security.errors.js';
+import { requestCookies } from '../../lib/internal/cookies.js';
+import type { HttpRequestLike } from '../../lib/internal/http.js';
 import { decodeSegment } from '../../lib/internal/token-codec.js';
 import { TokenExtractor } from '../../lib/internal/token-extractor.js';
+import { WS_HANDSHAKE, wsToken } from '../../lib/internal/ws-handshake.js';
 import { JwtTokenService } from '../../lib/services/jwt-token.service.js';
 import { SECRET } from '../utils/keys.js';
 import { tokenModule, type TokenModule } from '../utils/token-module.js';
@@ -99,6 +102,162 @@ describe('fuzz: TokenExtractor', () => {
       { numRuns: 500 },
     );
     expect(extractor.extract({} as never)).toBeUndefined();
+  });
+});
+
+/** Cookie headers as a browser or an attacker writes them: names ours or not, values anything. */
+const cookieName = fc.oneof(
+  fc.constantFrom('access_token', 'refresh_token', 'csrf_access_token', '__proto__', 'constructor'),
+  fc.string({ unit: 'binary-ascii', maxLength: 20 }),
+);
+const cookieValue = fc.oneof(
+  anyString,
+  fc.string({ unit: 'binary-ascii', maxLength: 200 }),
+  fc.stringMatching(/^[A-Za-z0-9._%"=-]{0,120}$/),
+);
+const cookieHeader = fc.oneof(
+  fc
+    .array(fc.tuple(cookieName, cookieValue), { maxLength: 6 })
+    .chain((pairs) =>
+      fc
+        .constantFrom('; ', ';', ' ; ', ',')
+        .map((separator) => pairs.map(([n, v]) => `${n}=${v}`).join(separator)),
+    ),
+  anyString,
+  fc.array(anyString, { maxLength: 3 }),
+  fc.constant(undefined),
+);
+/** What a cookie middleware may leave in `req.cookies`: usually strings, sometimes not. */
+const middlewareCookies = fc.oneof(
+  fc.dictionary(cookieName, fc.oneof(cookieValue, fc.anything()), { maxKeys: 5 }),
+  fc.anything(),
+);
+
+describe('fuzz: cookies (cookie mode)', () => {
+  const extractors = [
+    ["['cookie']", new TokenExtractor('Bearer', 'Authorization', ['cookie'])],
+    ["['header', 'cookie']", new TokenExtractor('Bearer', 'Authorization', ['header', 'cookie'])],
+  ] as const;
+
+  it('requestCookies never throws and returns an object, for any Cookie header', () => {
+    fc.assert(
+      fc.property(cookieHeader, (header) => {
+        const cookies = requestCookies({ headers: { cookie: header as string } });
+        expect(typeof cookies).toBe('object');
+        expect(cookies).not.toBeNull();
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it.each(extractors)(
+    '%s: any Cookie header or req.cookies gives undefined, one token, or token_malformed',
+    (_name, extractor) => {
+      fc.assert(
+        fc.property(
+          cookieHeader,
+          fc.option(middlewareCookies, { nil: undefined }),
+          fc.constantFrom<'access' | 'refresh' | undefined>('access', 'refresh', undefined),
+          (header, cookies, expect_) => {
+            const request: HttpRequestLike = { headers: { cookie: header as string } };
+            if (cookies !== undefined) request.cookies = cookies;
+            const result = outcome(() => extractor.extract(request, expect_));
+            if (result instanceof JwtSecurityError) {
+              expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
+            } else if (result !== undefined) {
+              expect(typeof result).toBe('string');
+              expect(result.length).toBeGreaterThan(0);
+              expect(WHITESPACE.test(result)).toBe(false);
+            }
+          },
+        ),
+        { numRuns: 1500 },
+      );
+    },
+  );
+
+  it('reads back any whitespace-free cookie token, percent-encoded or not', () => {
+    const extractor = extractors[0][1];
+    fc.assert(
+      fc.property(fc.stringMatching(/^[A-Za-z0-9_.-]{1,200}$/), fc.boolean(), (token, encode) => {
+        const value = encode ? encodeURIComponent(token) : token;
+        const request: HttpRequestLike = {
+          headers: { cookie: `other=1; access_token=${value}; refresh_token=r` },
+        };
+        expect(extractor.extract(request, 'access')).toBe(token);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('fuzz: WebSocket handshake tokens', () => {
+  const extractor = new TokenExtractor('Bearer', 'Authorization');
+  const tokenField = fc.oneof(headerValue, fc.anything(), fc.array(anyString, { maxLength: 3 }));
+  const handshake = fc.record(
+    {
+      headers: fc.oneof(
+        fc.record({ authorization: headerValue }, { requiredKeys: [] }),
+        fc.anything(),
+      ),
+      auth: fc.oneof(fc.record({ token: tokenField }, { requiredKeys: [] }), fc.anything()),
+      query: fc.oneof(fc.record({ token: tokenField }, { requiredKeys: [] }), fc.anything()),
+    },
+    { requiredKeys: [] },
+  );
+  /** socket.io clients (`handshake`), ws clients (`attachUpgradeRequest`), or anything. */
+  const client = fc.oneof(
+    handshake.map((h) => ({ handshake: h })),
+    handshake.map((h) => Object.defineProperty({}, WS_HANDSHAKE, { value: h })),
+    fc.anything(),
+  );
+
+  it('wsToken gives undefined, one token, or token_malformed for any client', () => {
+    fc.assert(
+      fc.property(client, (c) => {
+        const result = outcome(() => wsToken(c, extractor));
+        if (result instanceof JwtSecurityError) {
+          expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
+        } else if (result !== undefined) {
+          expect(typeof result).toBe('string');
+          expect(result.length).toBeGreaterThan(0);
+          expect(/[ \t]/.test(result)).toBe(false);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('fromValue gives undefined, one token, or token_malformed for any value', () => {
+    fc.assert(
+      fc.property(fc.oneof(tokenField, fc.anything()), (value) => {
+        const result = outcome(() => extractor.fromValue(value));
+        if (result instanceof JwtSecurityError) {
+          expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
+        } else if (result !== undefined) {
+          expect(typeof result).toBe('string');
+          expect(result.length).toBeGreaterThan(0);
+          expect(WHITESPACE.test(result)).toBe(false);
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('reads back a bare or Bearer token from auth.token and ?token=', () => {
+    fc.assert(
+      fc.property(
+        anyString.filter((s) => s.length > 0 && !WHITESPACE.test(s)),
+        fc.boolean(),
+        fc.constantFrom('auth', 'query'),
+        (token, withScheme, where) => {
+          const value = withScheme ? `Bearer ${token}` : token;
+          const handshake = { headers: {}, [where]: { token: value } };
+          expect(wsToken({ handshake }, extractor)).toBe(token);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -4,7 +4,15 @@ import type { JwtAlgorithm } from '../../lib/interfaces/jwt-security-options.int
 import { RESERVED_CLAIMS } from '../../lib/jwt-security.constants.js';
 import { hasClaimShapes, type TokenCodec } from '../../lib/internal/token-codec.js';
 import { codecFor, type CodecSetup } from '../utils/codec.js';
-import { claims, forge, keyPair, SECRET, segment, signSegments } from '../utils/keys.js';
+import {
+  claims,
+  forge,
+  keyPair,
+  SECRET,
+  segment,
+  signingOptions,
+  signSegments,
+} from '../utils/keys.js';
 import { tokenModule, type TokenModule } from '../utils/token-module.js';
 
 const ALGORITHMS = ['HS256', 'RS256', 'ES256'] as const satisfies readonly JwtAlgorithm[];
@@ -204,69 +212,88 @@ describe.each(ALGORITHMS)('fuzz: single-byte mutations of a valid token (%s)', (
   });
 });
 
-describe('fuzz: JwtTokenService round trip and refusals', () => {
+/**
+ * Lets the event loop turn: the revocation view syncs on a timer and fails closed (503) when
+ * stale, and a property of resolved promises alone would never let that timer run.
+ */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+const claimName = fc.oneof(fc.constantFrom(...RESERVED_CLAIMS, 'scope', 'role'), fc.string());
+const customClaims = fc.dictionary(claimName, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+
+/**
+ * `verify(issue(claims))` round-trips custom claims and never lets them override reserved ones,
+ * for `numRuns` random subjects and claim sets.
+ */
+async function roundTrip(module: TokenModule, numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.string({ minLength: 1, maxLength: 40 }),
+      customClaims,
+      fc.boolean(),
+      async (sub, custom, fresh) => {
+        await turn();
+        const pair = module.tokens.issue({ sub, claims: custom, fresh });
+        const access = await module.tokens.verify(pair.accessToken);
+        const refresh = await module.tokens.verify(pair.refreshToken!, { expect: 'refresh' });
+        const expected: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(custom)) {
+          if (!RESERVED_CLAIMS.has(name)) expected[name] = JSON.parse(JSON.stringify(value));
+        }
+        for (const [verified, obj] of [
+          [access.claims, 'access'],
+          [refresh.claims, 'refresh'],
+        ] as const) {
+          const { sub: s, iat, exp, jti, sid, obj: o, aud, iss, fresh: f, ...rest } = verified;
+          expect(rest).toEqual(expected);
+          expect({ s, o, aud, iss }).toEqual({
+            s: sub,
+            o: obj,
+            aud: 'fuzz-api',
+            iss: 'https://fuzz.test',
+          });
+          expect([typeof iat, typeof exp, typeof jti, typeof sid]).toEqual([
+            'number',
+            'number',
+            'string',
+            'string',
+          ]);
+          expect(f).toBe(obj === 'access' && fresh ? true : undefined);
+        }
+        expect(access.claims.sid).toBe(refresh.claims.sid);
+        expect(access.claims.jti).not.toBe(refresh.claims.jti);
+      },
+    ),
+    { numRuns },
+  );
+}
+
+const FUZZ_TOKENS = { audience: 'fuzz-api', issuer: 'https://fuzz.test', maxTokenSize: 65_536 };
+
+describe.each([
+  ['RS256', 100],
+  ['ES256', 100],
+] as const)('fuzz: JwtTokenService round trip (%s)', (alg, numRuns) => {
   let module: TokenModule;
   beforeAll(async () => {
-    module = await tokenModule({
-      algorithm: 'HS256',
-      secret: SECRET,
-      audience: 'fuzz-api',
-      issuer: 'https://fuzz.test',
-      maxTokenSize: 65_536,
-    });
+    module = await tokenModule({ ...signingOptions(alg), ...FUZZ_TOKENS });
   });
   afterAll(() => module.close());
 
-  /**
-   * Lets the event loop turn: the revocation view syncs on a timer and fails closed (503) when
-   * stale, and a property of resolved promises alone would never let that timer run.
-   */
-  const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  it(`verify(issue(claims)) round-trips custom claims (${numRuns} runs)`, async () => {
+    await roundTrip(module, numRuns);
+  });
+});
 
-  const claimName = fc.oneof(fc.constantFrom(...RESERVED_CLAIMS, 'scope', 'role'), fc.string());
-  const customClaims = fc.dictionary(claimName, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 8 });
+describe('fuzz: JwtTokenService round trip and refusals', () => {
+  let module: TokenModule;
+  beforeAll(async () => {
+    module = await tokenModule({ algorithm: 'HS256', secret: SECRET, ...FUZZ_TOKENS });
+  });
+  afterAll(() => module.close());
 
   it('verify(issue(claims)) round-trips custom claims and never lets them override reserved ones', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.string({ minLength: 1, maxLength: 40 }),
-        customClaims,
-        fc.boolean(),
-        async (sub, custom, fresh) => {
-          await turn();
-          const pair = module.tokens.issue({ sub, claims: custom, fresh });
-          const access = await module.tokens.verify(pair.accessToken);
-          const refresh = await module.tokens.verify(pair.refreshToken!, { expect: 'refresh' });
-          const expected: Record<string, unknown> = {};
-          for (const [name, value] of Object.entries(custom)) {
-            if (!RESERVED_CLAIMS.has(name)) expected[name] = JSON.parse(JSON.stringify(value));
-          }
-          for (const [verified, obj] of [
-            [access.claims, 'access'],
-            [refresh.claims, 'refresh'],
-          ] as const) {
-            const { sub: s, iat, exp, jti, sid, obj: o, aud, iss, fresh: f, ...rest } = verified;
-            expect(rest).toEqual(expected);
-            expect({ s, o, aud, iss }).toEqual({
-              s: sub,
-              o: obj,
-              aud: 'fuzz-api',
-              iss: 'https://fuzz.test',
-            });
-            expect([typeof iat, typeof exp, typeof jti, typeof sid]).toEqual([
-              'number',
-              'number',
-              'string',
-              'string',
-            ]);
-            expect(f).toBe(obj === 'access' && fresh ? true : undefined);
-          }
-          expect(access.claims.sid).toBe(refresh.claims.sid);
-          expect(access.claims.jti).not.toBe(refresh.claims.jti);
-        },
-      ),
-      { numRuns: 150 },
-    );
+    await roundTrip(module, 150);
   });
 
   it('verify rejects anything else with a 4xx JwtSecurityError', async () => {
