@@ -8,25 +8,50 @@ function token(n: number, overrides: Record<string, unknown> = {}): string {
   return forge({ alg: 'HS256', typ: 'JWT' }, claims({ jti: `jti-${n}`, ...overrides }), SECRET);
 }
 
+/** Verifies `t` twice, so that it is admitted into the cache; returns the cached result. */
+function cached(codec: TokenCodec, t: string) {
+  codec.verify(t);
+  return codec.verify(t);
+}
+
 /** Peeks at the codec's private cache size: the bound is the behaviour under test. */
 function cacheSize(codec: TokenCodec): number {
   return (codec as unknown as { cache: Map<string, unknown> }).cache.size;
 }
 
 describe('TokenCodec: verified-token cache', () => {
-  it('answers a repeated token from the cache', async () => {
+  it('answers a repeated token from the cache, from its second verification on', async () => {
     const { codec } = await codecFor('HS256');
     const t = token(1);
     const first = codec.verify(t);
-    expect(codec.verify(t)).toBe(first);
-    expect(codec.verify(t)).toBe(first);
+    const second = codec.verify(t);
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+    expect(codec.verify(t)).toBe(second);
+    expect(codec.verify(t)).toBe(second);
+  });
+
+  it('keeps one-off tokens out of the cache (admission on the second verification)', async () => {
+    const { codec } = await codecFor('HS256', { cacheSize: 10 });
+    for (let n = 0; n < 500; n++) codec.verify(token(n));
+    expect(cacheSize(codec)).toBe(0);
+    codec.verify(token(7));
+    expect(cacheSize(codec)).toBe(1);
+  });
+
+  it('admits only tokens that verified: a refused token never primes the filter', async () => {
+    const { codec } = await codecFor('HS256');
+    const good = token(1);
+    const bad = `${good.slice(0, good.lastIndexOf('.') + 1)}${'A'.repeat(43)}`;
+    for (let i = 0; i < 3; i++) expect(() => codec.verify(bad)).toThrow();
+    expect(cacheSize(codec)).toBe(0);
   });
 
   it('refuses a cached token once it expires, and forgets it', async () => {
     const { codec } = await codecFor('HS256');
     const exp = Math.floor(Date.now() / 1000) + 60;
     const t = token(1, { exp });
-    const first = codec.verify(t);
+    const first = cached(codec, t);
     expect(codec.verify(t, exp * 1000)).toBe(first);
     expect(() => codec.verify(t, exp * 1000 + 1)).toThrow(TokenExpiredError);
     expect(cacheSize(codec)).toBe(0);
@@ -36,7 +61,7 @@ describe('TokenCodec: verified-token cache', () => {
     const { codec } = await codecFor('HS256', { leeway: 5 });
     const exp = Math.floor(Date.now() / 1000) + 60;
     const t = token(1, { exp });
-    const first = codec.verify(t);
+    const first = cached(codec, t);
     expect(codec.verify(t, exp * 1000 + 4_000)).toBe(first);
     expect(() => codec.verify(t, exp * 1000 + 6_000)).toThrow(TokenExpiredError);
   });
@@ -45,7 +70,7 @@ describe('TokenCodec: verified-token cache', () => {
     const { codec } = await codecFor('HS256');
     const exp = Math.floor(Date.now() / 1000) + 2;
     const t = token(1, { exp });
-    const first = codec.verify(t);
+    const first = cached(codec, t);
     expect(codec.verify(t)).toBe(first);
     await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
     expect(() => codec.verify(t)).toThrow(TokenExpiredError);
@@ -57,7 +82,7 @@ describe('TokenCodec: verified-token cache', () => {
     const { codec } = await codecFor('HS256', { cacheSize: 3 });
     const tokens = Array.from({ length: 10 }, (_, n) => token(n));
     const results = tokens.map((t) => {
-      const verified = codec.verify(t);
+      const verified = cached(codec, t);
       expect(cacheSize(codec)).toBeLessThanOrEqual(3);
       return verified;
     });
@@ -91,9 +116,11 @@ describe('TokenCodec: verified-token cache', () => {
   it('forgets everything on clearCache()', async () => {
     const { codec } = await codecFor('HS256');
     const t = token(1);
-    const first = codec.verify(t);
+    const first = cached(codec, t);
     codec.clearCache();
     expect(cacheSize(codec)).toBe(0);
     expect(codec.verify(t)).not.toBe(first);
+    // The admission filter was cleared too: one verification does not cache it again.
+    expect(cacheSize(codec)).toBe(0);
   });
 });

@@ -46,6 +46,13 @@ export class TokenCodec {
   private readonly verifiers = new Map<RingKey, Verify>();
   private readonly sign?: (claims: object) => string;
   private readonly cache = new Map<string, CacheEntry>();
+  /**
+   * Admission filter of the cache: fingerprints of tokens verified once. A token enters the
+   * cache on its second verification, so one-off tokens never churn it (nor the GC). Fixed
+   * size, allocated once; a collision only admits a verified token one verification early.
+   */
+  private readonly seen: Uint32Array;
+  private readonly seenMask: number;
   private readonly leewayMs: number;
 
   constructor(
@@ -53,6 +60,9 @@ export class TokenCodec {
     private readonly options: TokenCodecOptions,
   ) {
     this.leewayMs = options.leeway * 1000;
+    const slots = options.cacheSize > 0 ? admissionSlots(options.cacheSize) : 0;
+    this.seen = new Uint32Array(slots);
+    this.seenMask = slots - 1;
     if (keys.signing) {
       const { alg, key, kid } = keys.signing;
       this.sign = createJwsSigner(alg, key, kid);
@@ -101,13 +111,14 @@ export class TokenCodec {
       throw new TokenInvalidError();
     }
     const verified = this.verifyUncached(token, now);
-    if (this.options.cacheSize > 0) this.remember(token, verified);
+    if (this.options.cacheSize > 0 && this.admit(token)) this.remember(token, verified);
     return verified;
   }
 
   /** Forgets every remembered verification (keys or rules changed). */
   clearCache(): void {
     this.cache.clear();
+    this.seen.fill(0);
   }
 
   private verifyUncached(token: string, now: number): VerifiedToken {
@@ -164,6 +175,15 @@ export class TokenCodec {
     return typeof header.kid === 'string' ? this.keys.byKid.get(header.kid) : undefined;
   }
 
+  /** `true` when `token` was verified before (its fingerprint is in the filter). */
+  private admit(token: string): boolean {
+    const print = fingerprint(token);
+    const slot = print & this.seenMask;
+    if (this.seen[slot] === print) return true;
+    this.seen[slot] = print;
+    return false;
+  }
+
   private remember(token: string, verified: VerifiedToken): void {
     if (this.cache.size >= this.options.cacheSize) {
       // Evict the oldest insertion; Map keeps insertion order.
@@ -176,6 +196,25 @@ export class TokenCodec {
       notAfter: exp * 1000 + this.leewayMs,
     });
   }
+}
+
+/** Slots of the admission filter: a power of two, twice the cache size, 1 Ki to 1 Mi. */
+function admissionSlots(cacheSize: number): number {
+  let slots = 1024;
+  while (slots < cacheSize * 2 && slots < 1 << 20) slots *= 2;
+  return slots;
+}
+
+/**
+ * A non-zero 32-bit FNV-1a fingerprint of a verified token's last 16 characters (the end of its
+ * signature, unpredictable for anybody but the signer) and of its length.
+ */
+function fingerprint(token: string): number {
+  let hash = 0x811c9dc5 ^ token.length;
+  for (let i = Math.max(0, token.length - 16); i < token.length; i++) {
+    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  }
+  return hash >>> 0 || 1;
 }
 
 /** Decodes one base64url JSON segment into an object, or undefined. */
