@@ -29,12 +29,14 @@ export const settings = {
   /** wrk: one thread, 32 connections, as in the issue. */
   connections: 32,
   /** Seconds of each measured wrk run. */
-  duration: int('BENCH_DURATION', QUICK ? 1 : 4),
+  duration: int('BENCH_DURATION', QUICK ? 1 : 3),
   /** Warm-up seconds: for the first route of a server, then for each other route. */
   warmupFirst: QUICK ? 1 : 2,
   warmupEach: QUICK ? 0 : 1,
   /** Each route of a server is measured this many times, alternately with the others. */
-  rounds: int('BENCH_ROUNDS', 2),
+  rounds: int('BENCH_ROUNDS', QUICK ? 2 : 5),
+  /** Milliseconds of pause after each measured run (in-flight requests finish). */
+  settleMs: QUICK ? 100 : 250,
   /** Distinct pre-minted tokens cycled by the "cold" runs (RSA signing is slow: fewer). */
   coldTokens: int('BENCH_COLD_TOKENS', QUICK ? 20_000 : 200_000),
   coldTokensRsa: int('BENCH_COLD_TOKENS_RSA', QUICK ? 12_000 : 50_000),

@@ -73,8 +73,8 @@ function httpTable(results: Results): string[] {
   const out = [
     '## HTTP: guarded route vs the open route of the same server process',
     '',
-    'req/s and latency are medians of the measured runs; ×open is the ratio to the open route',
-    'measured alternately in the same process (p99 ×open in parentheses).',
+    'req/s and latency are medians of the measured runs; ×open is the median, over the rounds,',
+    'of the ratio to the open route run just before in the same process (p99 ×open in parentheses).',
     '',
     '| configuration | Fastify req/s | ×open | p50 ms | p99 ms (×open) | Express req/s | ×open | p50 ms | p99 ms (×open) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

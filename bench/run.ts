@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       os: `${type()} ${release()}`,
       date: new Date().toISOString(),
       pinning: pinning.note,
-      load: `wrk 1 thread, ${settings.connections} connections, ${settings.duration} s runs × ${settings.rounds} rounds alternating, medians`,
+      load: `wrk 1 thread, ${settings.connections} connections, ${settings.duration} s runs × ${settings.rounds} rounds alternating, ×open = median of the per-round ratios`,
       quick: QUICK,
     },
     settings: { ...settings },

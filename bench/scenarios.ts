@@ -2,7 +2,7 @@ import { ADAPTERS, ALGS, paths, settings, type Adapter, type Alg } from './confi
 import { expectStatus, recipeLogin, sampleLogin } from './http.js';
 import { jwtHeader, type KeySet } from './keys.js';
 import { startServer } from './processes.js';
-import { measureSession, type Measured, type Variant } from './sessions.js';
+import { measureSession, pairedRatio, type Measured, type Variant } from './sessions.js';
 import type { LuaScripts } from './wrk.js';
 
 export type StoreKind = 'redis' | 'postgres';
@@ -32,7 +32,10 @@ export interface Row {
   /** The route measured, and the open route of the same server process, same rounds. */
   measured: Measured;
   open: Measured;
-  /** req/s of the route / req/s of the open route; p99 of the route / p99 of the open route. */
+  /**
+   * req/s of the route / req/s of the open route, and the same for p99: the median over the
+   * rounds of the ratio within each round (the two runs measured back to back).
+   */
   ratio: number;
   p99Ratio: number;
   note?: string;
@@ -98,6 +101,8 @@ async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promis
       variants.push({
         key: 'login',
         request: () => ({ path: '/api/auth/jwt/login', script: ctx.lua.login }),
+        // 32 logins in flight hash passwords for a while after wrk stops.
+        settleMs: 2000,
       });
     }
     const m = await measureSession(server.port, variants, ctx.log);
@@ -213,7 +218,7 @@ function row(
     ...extra,
     measured,
     open,
-    ratio: measured.rps / open.rps,
-    p99Ratio: measured.p99 / open.p99,
+    ratio: pairedRatio(measured.runs, open.runs, (r) => r.rps),
+    p99Ratio: pairedRatio(measured.runs, open.runs, (r) => r.p99),
   };
 }

@@ -1,10 +1,13 @@
 import { settings } from './config.js';
+import { sleep } from './processes.js';
 import { runWrk, type WrkRequest, type WrkResult } from './wrk.js';
 
 /** One route measured on a server: its request (per run, so that cold runs move on). */
 export interface Variant {
   key: string;
   request: () => WrkRequest;
+  /** Pause after each measured run, in ms (default `settings.settleMs`). */
+  settleMs?: number;
   /** Called after each run (warm-up included) with what it did. */
   after?: (result: WrkResult) => void;
 }
@@ -24,7 +27,8 @@ export interface Measured {
 /**
  * Measures every variant on one server process: a warm-up of each, then `rounds` rounds in
  * which every variant runs once, in order (open, guarded, open, guarded, ...). Medians over the
- * rounds cancel most of the machine's noise; ratios are taken within the same process.
+ * rounds, and ratios taken within each round (see `pairedRatio`), cancel most of the machine's
+ * noise; every ratio compares runs of the same process.
  */
 export async function measureSession(
   port: number,
@@ -41,6 +45,9 @@ export async function measureSession(
       const result = await runWrk(port, variant.request(), settings.duration);
       if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);
       variant.after?.(result);
+      // Requests still in flight when wrk stopped (slow ones: login hashes passwords) finish
+      // before the next run starts, so that they do not weigh on it.
+      await sleep(variant.settleMs ?? settings.settleMs);
       runs.get(variant.key)!.push(result);
       log(
         `    round ${round + 1} ${variant.key.padEnd(8)} ${fmt(result.rps).padStart(7)} req/s  ` +
@@ -63,6 +70,22 @@ export function summarize(list: readonly WrkResult[]): Measured {
     socketErrors: list.reduce((sum, r) => sum + r.socketErrors, 0),
     runs: [...list],
   };
+}
+
+/**
+ * The median over the rounds of `value(run) / value(open run)` for the runs of the same round,
+ * which were measured back to back on the same process: slow drifts of the machine (another
+ * process, CPU frequency, the GC's heap sizing) cancel out within a pair.
+ */
+export function pairedRatio(
+  runs: readonly WrkResult[],
+  open: readonly WrkResult[],
+  value: (run: WrkResult) => number,
+): number {
+  const count = Math.min(runs.length, open.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < count; i++) ratios.push(value(runs[i]!) / value(open[i]!));
+  return median(ratios);
 }
 
 export function median(values: readonly number[]): number {
