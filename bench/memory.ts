@@ -15,6 +15,8 @@ export interface MemoryResult {
   rssFirstKb: number;
   totalRequests: number;
   rssTotalKb: number;
+  /** Highest RSS of the whole run (VmHWM). */
+  rssPeakKb: number;
   ratio: number;
   non2xx: number;
   seconds: number;
@@ -74,6 +76,7 @@ export async function runMemory(ctx: HttpContext): Promise<MemoryResult> {
     await drive(settings.memoryTotal);
     await sleep(1000);
     const rssTotalKb = rssKb(server.pid);
+    const rssPeakKb = rssKb(server.pid, 'VmHWM');
     ctx.log(
       `    ${sent.toLocaleString('en-US')} requests: RSS ${(rssTotalKb / 1024).toFixed(1)} MiB`,
     );
@@ -86,6 +89,7 @@ export async function runMemory(ctx: HttpContext): Promise<MemoryResult> {
       rssFirstKb,
       totalRequests: sent,
       rssTotalKb,
+      rssPeakKb,
       ratio: rssTotalKb / rssFirstKb,
       non2xx,
       seconds: (Date.now() - started) / 1000,

@@ -123,11 +123,11 @@ export async function startServer(
   return server;
 }
 
-/** Resident set size of a process in kB (/proc/<pid>/status VmRSS). */
-export function rssKb(pid: number): number {
+/** Resident set size of a process in kB (/proc/<pid>/status VmRSS, or VmHWM: its peak). */
+export function rssKb(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmRSS for ${pid}`);
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
+  if (!match) throw new Error(`no ${field} for ${pid}`);
   return Number(match[1]);
 }
 

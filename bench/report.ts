@@ -170,7 +170,7 @@ function memorySection(memory: MemoryResult): string[] {
     `RSS at start ${mib(memory.rssStartKb)} MiB; after ${fmt(memory.firstRequests)} requests ` +
       `${mib(memory.rssFirstKb)} MiB; after ${fmt(memory.totalRequests)} requests cycling through ` +
       `${fmt(memory.distinctTokens)} distinct tokens ${mib(memory.rssTotalKb)} MiB: ratio ` +
-      `**${x(memory.ratio)}**` +
+      `**${x(memory.ratio)}**; highest RSS of the run (VmHWM) ${mib(memory.rssPeakKb)} MiB` +
       (memory.non2xx > 0 ? ` (⚠ ${memory.non2xx} non-2xx responses)` : '') +
       '.',
     '',
