@@ -85,6 +85,19 @@ describe.each(ADAPTERS)('sessions (%s)', (adapter) => {
     ]);
   });
 
+  it('lastUsedAt moves on a refresh, createdAt stays', async () => {
+    const first = await login(base, 'user1', 'passwd');
+    const sid = sidOf(first.accessToken);
+    const before = (await sessionsOf(first.accessToken)).find((s) => s.id === sid)!;
+    expect(before.lastUsedAt).toBe(before.createdAt);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // times have a second's precision
+    const renewed = await refresh(base, first.refreshToken);
+    const after = (await sessionsOf(renewed.accessToken)).find((s) => s.id === sid)!;
+    expect(after.createdAt).toBe(before.createdAt);
+    expect(Date.parse(after.lastUsedAt)).toBeGreaterThan(Date.parse(before.lastUsedAt));
+    expect(Date.parse(after.lastUsedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
   it("DELETE /sessions/:id answers 204 and that session's tokens fail", async () => {
     const victim = await login(base, 'user1', 'passwd');
     const other = await login(base, 'user1', 'passwd');

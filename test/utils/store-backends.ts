@@ -14,8 +14,11 @@ export type SharedBackend = (typeof SHARED_BACKENDS)[number];
  */
 export interface StoreNamespace {
   backend: SharedBackend;
-  /** A new store over this namespace; `url` overrides the server (a private one, a proxy). */
-  store(options?: { url?: string }): TokenStore;
+  /**
+   * A new store over this namespace; `url` overrides the server (a private one, a proxy),
+   * `timeout` the store's own bound on each call (`commandTimeout` / `statementTimeout`, ms).
+   */
+  store(options?: { url?: string; timeout?: number }): TokenStore;
   drop(): Promise<void>;
 }
 
@@ -25,7 +28,12 @@ export function storeNamespace(backend: SharedBackend): StoreNamespace {
     const prefix = `jwt-security-e2e:${id}:`;
     return {
       backend,
-      store: (options = {}) => new RedisTokenStore({ url: options.url ?? REDIS_URL, prefix }),
+      store: (options = {}) =>
+        new RedisTokenStore({
+          url: options.url ?? REDIS_URL,
+          prefix,
+          ...(options.timeout !== undefined && { commandTimeout: options.timeout }),
+        }),
       async drop() {
         const client = new Redis(REDIS_URL);
         let cursor = '0';
@@ -41,7 +49,12 @@ export function storeNamespace(backend: SharedBackend): StoreNamespace {
   const schema = `jwt_e2e_${id}`;
   return {
     backend,
-    store: (options = {}) => new PostgresTokenStore({ url: options.url ?? DATABASE_URL, schema }),
+    store: (options = {}) =>
+      new PostgresTokenStore({
+        url: options.url ?? DATABASE_URL,
+        schema,
+        ...(options.timeout !== undefined && { statementTimeout: options.timeout }),
+      }),
     async drop() {
       const client = new pg.Client({ connectionString: DATABASE_URL });
       await client.connect();
