@@ -54,6 +54,8 @@ describe.each(ADAPTERS)('hanging store (%s)', (adapter) => {
     let namespace: StoreNamespace;
     let proxy: TcpProxy;
     let app: RunningApp;
+    /** The same, with `revocation: 'refresh'`: access tokens never wait for the view. */
+    let relaxed: RunningApp;
 
     beforeAll(async () => {
       namespace = storeNamespace(backend);
@@ -68,10 +70,19 @@ describe.each(ADAPTERS)('hanging store (%s)', (adapter) => {
         }),
         adapter,
       );
+      relaxed = await startApp(
+        LocalAppModule.with({
+          store: namespace.store({ url, timeout: STORE_OWN_TIMEOUT_MS }),
+          storeTimeout: STORE_TIMEOUT_MS,
+          revocation: 'refresh',
+        }),
+        adapter,
+      );
     });
     afterAll(async () => {
       proxy?.thaw();
       await app?.close();
+      await relaxed?.close();
       await proxy?.stop();
       await namespace?.drop();
     });
@@ -107,6 +118,13 @@ describe.each(ADAPTERS)('hanging store (%s)', (adapter) => {
       const guarded = await timed(() => request(`${url}/protected`, { token: pair.accessToken }));
       expectError(guarded.answer, 503, 'service_unavailable');
       expect(guarded.ms).toBeLessThan(200); // the stale view answers at once, no store call
+      // revocation: 'refresh' (README): access tokens keep working through the outage.
+      expectStatus(await request(`${relaxed.url}/protected`, { token: pair.accessToken }), 200);
+      expectError(
+        await request(`${relaxed.url}${AUTH}/login`, { method: 'POST', json: credentials }),
+        503,
+        'service_unavailable',
+      );
 
       proxy.thaw();
       await until(
