@@ -35,6 +35,12 @@ export const settings = {
   warmupEach: QUICK ? 0 : 1,
   /** Each route of a server is measured this many times, alternately with the others. */
   rounds: int('BENCH_ROUNDS', QUICK ? 2 : 5),
+  /**
+   * Latency at a fixed load (issue target 6): the offered load as a share of the open route's
+   * throughput measured just before, and the rounds of these paced runs.
+   */
+  latencyLoad: 0.4,
+  latencyRounds: int('BENCH_LATENCY_ROUNDS', QUICK ? 1 : 3),
   /** Milliseconds of pause after each measured run (in-flight requests finish). */
   settleMs: QUICK ? 100 : 250,
   /** Distinct pre-minted tokens cycled by the "cold" runs (RSA signing is slow: fewer). */

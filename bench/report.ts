@@ -61,7 +61,7 @@ export function machineLine(results: Results): string {
 /** The markdown report: HTTP table, comparisons, micro-benchmarks, memory, propagation. */
 export function markdown(results: Results): string {
   const out: string[] = ['# nest-jwt-security benchmark', '', machineLine(results), ''];
-  if (results.http.length > 0) out.push(...httpTable(results));
+  if (results.http.length > 0) out.push(...httpTable(results), ...latencyTable(results));
   if (results.micro.length > 0) out.push(...microTables(results.micro));
   if (results.memory) out.push(...memorySection(results.memory));
   if (results.propagation.length > 0) out.push(...propagationSection(results.propagation));
@@ -101,6 +101,49 @@ function httpTable(results: Results): string[] {
   }
   out.push('', ...comparisons(results), '');
   return out;
+}
+
+/** p50/p99 of our guard and of the open route at the same offered load (issue target 6). */
+function latencyTable(results: Results): string[] {
+  const ids = TABLE_ROWS.filter((id) => id.startsWith('ours-'));
+  const rows: string[] = [];
+  let share = '';
+  for (const id of ids) {
+    const cells: string[] = [];
+    let label = '';
+    for (const adapter of ['fastify', 'express'] as const) {
+      const row = find(results, id, adapter);
+      const paced = row?.paced;
+      if (!row || !paced) {
+        cells.push('—', '—', '—', '—');
+        continue;
+      }
+      label = row.label;
+      share = String(results.settings.latencyLoad ?? '');
+      const bad = paced.measured.non2xx > 0 ? ` ⚠ ${paced.measured.non2xx} non-2xx` : '';
+      cells.push(
+        `${fmt(paced.open.rps)} / ${fmt(paced.measured.rps)}${bad}`,
+        `${ms(paced.open.p50)} / ${ms(paced.measured.p50)}`,
+        `${ms(paced.open.p99)} / ${ms(paced.measured.p99)}`,
+        x(paced.p99Ratio),
+      );
+    }
+    if (label) rows.push(`| ${label} | ${cells.join(' | ')} |`);
+  }
+  if (rows.length === 0) return [];
+  return [
+    '## Latency at the same offered load',
+    '',
+    `Each connection pauses between requests so that the load is about ${Number(share) * 100}% of`,
+    'what the open route sustained in the same process; the open route and the guarded route run',
+    'alternately at that same load. Cells: open route / guarded route; p99 ×open is the median',
+    'over the rounds of the per-round ratio.',
+    '',
+    '| configuration | Fastify req/s | p50 ms | p99 ms | p99 ×open | Express req/s | p50 ms | p99 ms | p99 ×open |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows,
+    '',
+  ];
 }
 
 /** Ours vs the recipe in req/s (issue target 2), and each store vs the memory store (target 3). */

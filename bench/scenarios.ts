@@ -38,7 +38,20 @@ export interface Row {
    */
   ratio: number;
   p99Ratio: number;
+  /** Latency at a fixed offered load, the same for the route and the open route (target 6). */
+  paced?: PacedLatency;
   note?: string;
+}
+
+/** Paced runs of a route and of the open route, alternately, at the same offered load. */
+export interface PacedLatency {
+  /** Each connection's pause between requests, and the resulting req/s of each. */
+  pauseMs: number;
+  measured: Measured;
+  open: Measured;
+  /** Median over the rounds of p99 / p99 of the open route (and p50). */
+  p99Ratio: number;
+  p50Ratio: number;
 }
 
 export function storeUrl(store: StoreKind): string {
@@ -108,17 +121,70 @@ async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promis
     const m = await measureSession(server.port, variants, ctx.log);
     const open = m.open!;
     const most = Math.max(...m.cold!.runs.map((r) => r.requests));
+    // Latency at the same offered load: a share of what the open route sustained.
+    const pauseMs = paceFor(open.rps);
+    ctx.log(`    latency at ~${fmtRate(pauseMs)} req/s (pause ${pauseMs} ms per connection)`);
+    const paced = await measureSession(
+      server.port,
+      [
+        {
+          key: 'open',
+          request: () => ({
+            path: '/public',
+            headers: auth,
+            script: ctx.lua.paced,
+            args: [String(pauseMs)],
+          }),
+        },
+        {
+          key: 'warm',
+          request: () => ({
+            path: '/profile',
+            headers: auth,
+            script: ctx.lua.paced,
+            args: [String(pauseMs)],
+          }),
+        },
+        {
+          key: 'cold',
+          request: () => ({
+            path: '/profile',
+            script: ctx.lua.pacedCycle,
+            args: [
+              '/profile',
+              tokens.file,
+              '0',
+              String(offset % tokens.count),
+              '0',
+              String(pauseMs),
+            ],
+          }),
+          after: (result) => (offset += result.requests),
+        },
+      ],
+      ctx.log,
+      { warmup: false, rounds: settings.latencyRounds },
+    );
+    const latency = (key: 'warm' | 'cold'): PacedLatency => ({
+      pauseMs,
+      measured: paced[key]!,
+      open: paced.open!,
+      p99Ratio: pairedRatio(paced[key]!.runs, paced.open!.runs, (r) => r.p99),
+      p50Ratio: pairedRatio(paced[key]!.runs, paced.open!.runs, (r) => r.p50),
+    });
     const rows = [
       row(`open-${alg}`, 'open route (no guard)', 'open', adapter, open, open, { alg }),
       row(`ours-${alg}-warm`, `our guard, ${alg}, warm token`, 'ours', adapter, m.warm!, open, {
         alg,
         tokens: 'warm',
         store: 'memory',
+        paced: latency('warm'),
       }),
       row(`ours-${alg}-cold`, `our guard, ${alg}, cold tokens`, 'ours', adapter, m.cold!, open, {
         alg,
         tokens: 'cold',
         store: 'memory',
+        paced: latency('cold'),
         note: `${tokens.count.toLocaleString('en-US')} distinct tokens, up to ${most.toLocaleString('en-US')} requests a run`,
       }),
     ];
@@ -201,6 +267,16 @@ async function storeSession(ctx: HttpContext, adapter: Adapter, store: StoreKind
   }
 }
 
+/** Per-connection pause that offers `settings.latencyLoad` of `openRps` over the connections. */
+export function paceFor(openRps: number): number {
+  const perConnection = (settings.latencyLoad * openRps) / settings.connections;
+  return Math.max(1, Math.round(1000 / perConnection));
+}
+
+function fmtRate(pauseMs: number): string {
+  return Math.round((settings.connections * 1000) / pauseMs).toLocaleString('en-US');
+}
+
 function row(
   id: string,
   label: string,
@@ -208,7 +284,7 @@ function row(
   adapter: Adapter,
   measured: Measured,
   open: Measured,
-  extra: Partial<Pick<Row, 'alg' | 'tokens' | 'store' | 'note'>> = {},
+  extra: Partial<Pick<Row, 'alg' | 'tokens' | 'store' | 'note' | 'paced'>> = {},
 ): Row {
   return {
     id,

@@ -34,13 +34,14 @@ export async function measureSession(
   port: number,
   variants: readonly Variant[],
   log: (message: string) => void,
+  { warmup = true, rounds = settings.rounds }: { warmup?: boolean; rounds?: number } = {},
 ): Promise<Record<string, Measured>> {
   for (const [index, variant] of variants.entries()) {
-    const seconds = index === 0 ? settings.warmupFirst : settings.warmupEach;
+    const seconds = !warmup ? 0 : index === 0 ? settings.warmupFirst : settings.warmupEach;
     if (seconds > 0) variant.after?.(await runWrk(port, variant.request(), seconds));
   }
   const runs = new Map<string, WrkResult[]>(variants.map((v) => [v.key, []]));
-  for (let round = 0; round < settings.rounds; round++) {
+  for (let round = 0; round < rounds; round++) {
     for (const variant of variants) {
       const result = await runWrk(port, variant.request(), settings.duration);
       if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);

@@ -33,6 +33,10 @@ export interface LuaScripts {
   counted: string;
   /** POST /api/auth/jwt/login as user1 (JSON). */
   login: string;
+  /** Paced: each connection waits ARG[1] ms before each request (headers from -H). */
+  paced: string;
+  /** `cycle`, paced: args path, file, limit, offset, 0, pause in ms. */
+  pacedCycle: string;
 }
 
 const CYCLE = `
@@ -69,15 +73,39 @@ wrk.body = '{"login":"user1","password":"passwd"}'
 wrk.headers['Content-Type'] = 'application/json'
 `;
 
+/**
+ * A fixed offered load: each of the connections pauses before each request, so the rate is
+ * about connections / (pause + latency), the same for every route as long as the server keeps
+ * up (latency well under the pause).
+ */
+const PACED = `
+local pause = 10
+function init(args) pause = tonumber(args[1]) or 10 end
+function delay() return pause end
+`;
+
+const PACE_CYCLE = `
+local cycleInit = init
+function init(args)
+  cycleInit(args)
+  pace = tonumber(args[6]) or 10
+end
+function delay() return pace end
+`;
+
 export function writeLuaScripts(dir: string): LuaScripts {
   const scripts = {
     cycle: join(dir, 'cycle.lua'),
     counted: join(dir, 'cycle-counted.lua'),
     login: join(dir, 'login.lua'),
+    paced: join(dir, 'paced.lua'),
+    pacedCycle: join(dir, 'paced-cycle.lua'),
   };
   writeFileSync(scripts.cycle, CYCLE);
   writeFileSync(scripts.counted, CYCLE + COUNTER);
   writeFileSync(scripts.login, LOGIN);
+  writeFileSync(scripts.paced, PACED);
+  writeFileSync(scripts.pacedCycle, CYCLE + PACE_CYCLE);
   return scripts;
 }
 
