@@ -6,7 +6,11 @@ import {
   TokenInvalidError,
   TokenMalformedError,
 } from '../errors/jwt-security.errors.js';
-import type { JwtObjectType, VerifiedToken } from '../interfaces/jwt-claims.interface.js';
+import type {
+  JwtClaims,
+  JwtObjectType,
+  VerifiedToken,
+} from '../interfaces/jwt-claims.interface.js';
 import type { JwtAlgorithm } from '../interfaces/jwt-security-options.interface.js';
 import type { AuthorityClient } from '../services/authority-client.service.js';
 import type { KeyRing } from './key-ring.js';
@@ -41,7 +45,8 @@ const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  * Verification in proxy mode. When the authority publishes `GET /jwks`, tokens are verified here
  * against those keys (fetched once, refetched on an unknown `kid` at most once per interval), so a
  * request needs no round trip. Otherwise each token is sent once to the authority's claims route
- * and its answer reused for a short TTL; refusals are never cached as success.
+ * and its answer reused for a short TTL; refusals are never cached as success. That answer must
+ * also meet this instance's own `audience`, `issuer`, `exp` and `nbf` rules.
  */
 export class ProxyVerifier {
   private codec?: TokenCodec;
@@ -72,7 +77,9 @@ export class ProxyVerifier {
     if (this.remote) return this.askAuthority(token, expect);
     const codec = this.codec;
     if (codec && (codec.knowsKeyOf(token) || !this.mayRefetch())) {
-      if (Date.now() - this.fetchedAt > this.options.maxAgeMs && this.mayRefetch()) {
+      // Stale keys are fetched again in the background, at most once per interval, failures
+      // included: an authority that is down does not get one fetch per guarded request.
+      if (this.isStale() && this.mayRefetch() && this.mayRetry()) {
         void this.refresh().catch(() => undefined);
       }
       return codec.verify(token);
@@ -81,15 +88,24 @@ export class ProxyVerifier {
       throw new TokenMalformedError();
     }
     // A fetch failed moments ago: the authority stays unavailable until the interval is over.
-    if (Date.now() - this.failedAt < this.options.refetchIntervalMs)
-      throw new ServiceUnavailableError();
+    if (!this.mayRetry()) throw new ServiceUnavailableError();
     // Unknown kid (keys rotated on the authority) or keys never loaded: fetch once, then decide.
     return this.refresh().then(() => this.verify(token, expect));
   }
 
-  /** Whether the JWKS may be fetched again now. */
+  /** Whether the JWKS may be fetched again now: the last successful fetch is old enough. */
   private mayRefetch(): boolean {
     return Date.now() - this.fetchedAt >= this.options.refetchIntervalMs;
+  }
+
+  /** Whether a fetch may be tried again now: the last failed one is old enough. */
+  private mayRetry(): boolean {
+    return Date.now() - this.failedAt >= this.options.refetchIntervalMs;
+  }
+
+  /** Whether the keys were fetched more than `maxAgeMs` ago. */
+  private isStale(): boolean {
+    return Date.now() - this.fetchedAt > this.options.maxAgeMs;
   }
 
   /** Fetches the JWKS; concurrent callers share one fetch. Throws 503 when unreachable. */
@@ -97,7 +113,9 @@ export class ProxyVerifier {
     this.inflight ??= this.load()
       .catch((error: unknown) => {
         this.failedAt = Date.now();
-        throw error;
+        throw error instanceof JwtSecurityError
+          ? error
+          : new ServiceUnavailableError(undefined, { cause: error });
       })
       .finally(() => {
         this.inflight = undefined;
@@ -153,6 +171,7 @@ export class ProxyVerifier {
         (claims) => {
           const header = decodeSegment(token.slice(0, token.indexOf('.')));
           if (!header || !hasClaimShapes(claims, false)) throw new TokenInvalidError();
+          this.checkVouched(claims);
           const verified = deepFreeze({ token, header, claims });
           if (this.answers.size >= this.options.cacheSize) {
             this.answers.delete(this.answers.keys().next().value!);
@@ -161,7 +180,7 @@ export class ProxyVerifier {
             this.answers.set(token, {
               verified,
               until: Date.now() + this.options.claimsTtlMs,
-              notAfter: claims.exp * 1000 + this.options.leeway * 1000,
+              notAfter: claims.exp * 1000 + this.leewayMs,
             });
           }
           return verified;
@@ -173,5 +192,30 @@ export class ProxyVerifier {
       .finally(() => this.asking.delete(key));
     this.asking.set(key, asked);
     return asked;
+  }
+
+  private get leewayMs(): number {
+    return this.options.leeway * 1000;
+  }
+
+  /**
+   * The rules this instance sets, applied to the claims the authority vouched for as they are to
+   * a token verified here: its own `audience` and `issuer`, `exp` and `nbf` with its own leeway.
+   * An authority with other settings (or a laxer clock) cannot widen them.
+   */
+  private checkVouched(claims: JwtClaims): void {
+    const { audience, issuer } = this.options;
+    if (audience !== undefined) {
+      const aud: unknown = claims.aud;
+      if (aud !== audience && !(Array.isArray(aud) && aud.includes(audience))) {
+        throw new TokenInvalidError();
+      }
+    }
+    if (issuer !== undefined && claims.iss !== issuer) throw new TokenInvalidError();
+    const now = Date.now();
+    if (now > claims.exp * 1000 + this.leewayMs) throw new TokenExpiredError();
+    if (typeof claims.nbf === 'number' && now < claims.nbf * 1000 - this.leewayMs) {
+      throw new TokenInvalidError();
+    }
   }
 }
