@@ -5,9 +5,11 @@ import { isHmac, keyMismatch } from './algorithms.js';
 import { KeyRing, type RingKey } from './key-ring.js';
 
 /**
- * Builds a key ring from an authority's JWKS, keeping only signature keys with a `kid` whose
- * algorithm is one this instance accepts and whose type fits that algorithm. Never called with
- * keys taken from a token.
+ * Builds a key ring from an authority's JWKS, keeping only public signature keys (`use` `sig` or
+ * absent, `key_ops` with `verify` or absent) with a `kid` and an asymmetric `alg` this instance
+ * accepts, whose type, curve or size fits that algorithm (RSA at least 2048 bits). Anything else
+ * is skipped: a secret (`oct`), `none`, a key for encryption. Never called with keys taken from a
+ * token.
  */
 export function keyRingFromJwks(
   jwks: unknown,
@@ -18,6 +20,10 @@ export function keyRingFromJwks(
   const skipped: string[] = [];
   const list = (jwks as { keys?: unknown })?.keys;
   for (const entry of Array.isArray(list) ? list : []) {
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      skipped.push('(not a key)');
+      continue;
+    }
     const jwk = entry as JWK;
     const kid = typeof jwk.kid === 'string' ? jwk.kid : undefined;
     const alg = jwk.alg as JwtAlgorithm | undefined;
@@ -26,7 +32,8 @@ export function keyRingFromJwks(
       !alg ||
       !accepted.includes(alg) ||
       isHmac(alg) ||
-      (jwk.use !== undefined && jwk.use !== 'sig')
+      (jwk.use !== undefined && jwk.use !== 'sig') ||
+      (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
     ) {
       skipped.push(kid ?? '(no kid)');
       continue;
