@@ -211,7 +211,10 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
       @Param('id') id: string,
       @Res({ passthrough: true }) response: unknown,
     ): Promise<unknown> {
-      if (typeof id !== 'string' || id.length > 128) throw new NotFoundError('No such session.');
+      // `.` and `..` would walk up the authority's path once put in its URL: no session has them.
+      if (typeof id !== 'string' || id.length > 128 || id === '.' || id === '..') {
+        throw new NotFoundError('No such session.');
+      }
       if (this.authority) {
         return this.forward(
           response,
@@ -230,8 +233,12 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
     @Header('Cache-Control', 'public, max-age=300')
     async jwks(@Res({ passthrough: true }) response: unknown): Promise<unknown> {
       if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
-      if (this.authority)
-        return this.send(response, await this.authority.forward({ method: 'GET', path: 'jwks' }));
+      if (this.authority) {
+        return this.send(
+          response,
+          await this.authority.forward({ method: 'GET', path: 'jwks', relayServerErrors: true }),
+        );
+      }
       const jwks = this.keys.jwks();
       if (!jwks) throw new NotFoundError('No public keys: tokens are signed with a shared secret.');
       return jwks;
@@ -255,6 +262,7 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
                 ? { login: input.login, password: input.password }
                 : { ...input },
             ...userAgentOf(request),
+            relayServerErrors: true,
           }),
         );
       }
@@ -275,7 +283,10 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
       return this.respond(await this.auth.refresh({ token, header, claims }), response);
     }
 
-    /** Proxy mode: sends the caller's token to the authority and passes its answer back. */
+    /**
+     * Proxy mode: sends the caller's token to the authority and passes its answer back, whatever
+     * its status (a 404 from an authority without the route, a 5xx included).
+     */
     private async forward(
       response: unknown,
       request: HttpRequestLike,
@@ -286,7 +297,12 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
       if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
       const token = this.authenticator.extractor.extract(request, expect);
       if (token === undefined) throw new TokenMissingError();
-      const answer = await this.authority!.forward({ ...call, token, ...userAgentOf(request) });
+      const answer = await this.authority!.forward({
+        ...call,
+        token,
+        ...userAgentOf(request),
+        relayServerErrors: true,
+      });
       if (onSuccess && answer.status >= 200 && answer.status < 300) onSuccess(token);
       return this.send(response, answer);
     }

@@ -5,6 +5,7 @@ import {
   JwtSecurityError,
   ServiceUnavailableError,
   TokenInvalidError,
+  TokenWrongTypeError,
   type JwtSecurityErrorCode,
 } from '../errors/jwt-security.errors.js';
 import type { JwtObjectType } from '../interfaces/jwt-claims.interface.js';
@@ -25,6 +26,12 @@ export interface AuthorityRequest {
   userAgent?: string;
   /** The client's address, sent as `X-Forwarded-For` (the authority trusts it only if told to). */
   clientIp?: string;
+  /**
+   * Return a 5xx answer as it is instead of failing with 503 (the auth routes relay the
+   * authority's answer unchanged). A timeout, an unreachable authority or an oversized answer
+   * still fails with 503.
+   */
+  relayServerErrors?: boolean;
 }
 
 /** The authority's answer, passed back unchanged. */
@@ -37,11 +44,15 @@ export interface AuthorityResponse {
 /** Answer headers worth passing back to the client. */
 const PASSED_HEADERS = ['www-authenticate', 'retry-after', 'cache-control'];
 
+/** Largest answer body read from the authority (1 MiB); a larger one fails closed with 503. */
+export const MAX_AUTHORITY_ANSWER_BYTES = 1024 * 1024;
+
 /**
  * HTTP client of the remote authority (proxy mode): the PyAMS-compatible routes
  * `POST|PATCH|GET {prefix}/token` and `POST {prefix}/verify`, plus `GET {prefix}/jwks`. Calls go
- * through Node's fetch (keep-alive connections) and are bounded by `authorityTimeout`; an
- * authority that cannot be reached or answers 5xx yields `ServiceUnavailableError`.
+ * through Node's fetch (keep-alive connections, redirects refused) and are bounded by
+ * `authorityTimeout`; an authority that cannot be reached, answers 5xx (unless the request relays
+ * server errors) or sends more than `MAX_AUTHORITY_ANSWER_BYTES` yields `ServiceUnavailableError`.
  *
  * @publicApi
  */
@@ -49,12 +60,15 @@ const PASSED_HEADERS = ['www-authenticate', 'retry-after', 'cache-control'];
 export class AuthorityClient {
   private readonly logger = new Logger('JwtSecurityModule');
   private readonly base: string;
+  /** `base` as logs show it: never with user info, a query or a fragment. */
+  private readonly shown: string;
   private failing = false;
 
   constructor(@Inject(JWT_SECURITY_OPTIONS) private readonly options: JwtSecurityOptions) {
     const root = (options.authority ?? '').replace(/\/+$/, '');
     const prefix = options.authorityPrefix.replace(/^\/+|\/+$/g, '');
     this.base = prefix ? `${root}/${prefix}` : root;
+    this.shown = redactUrl(this.base);
   }
 
   /** Sends a request and returns the authority's answer unchanged (4xx included). */
@@ -78,13 +92,16 @@ export class AuthorityClient {
         signal: AbortSignal.timeout(this.options.authorityTimeout),
         redirect: 'error',
       });
-      text = await response.text();
+      text = await readCapped(response, MAX_AUTHORITY_ANSWER_BYTES);
     } catch (error) {
       throw this.unavailable(error);
     }
-    if (response.status >= 500)
-      throw this.unavailable(new Error(`authority answered ${response.status}`));
-    this.recovered();
+    if (response.status >= 500) {
+      const failure = this.unavailable(new Error(`authority answered ${response.status}`));
+      if (!request.relayServerErrors) throw failure;
+    } else {
+      this.recovered();
+    }
     const answer: AuthorityResponse = { status: response.status, headers: {}, body: parse(text) };
     for (const name of PASSED_HEADERS) {
       const value = response.headers.get(name);
@@ -113,7 +130,7 @@ export class AuthorityClient {
       ...(expect !== undefined && { query: { obj: expect } }),
     });
     if (answer.status === 200 && isObject(answer.body)) return answer.body;
-    throw errorFromAnswer(answer);
+    throw errorFromAnswer(answer, expect);
   }
 
   private credential(token: string): string {
@@ -125,7 +142,9 @@ export class AuthorityClient {
   private unavailable(cause: unknown): ServiceUnavailableError {
     if (!this.failing) {
       this.failing = true;
-      this.logger.error(`Authority ${this.base} unavailable: ${describe(cause)}`);
+      // Errors of fetch may quote the URL: user info never reaches the log.
+      const why = describe(cause).replace(/([a-z][\w+.-]*:\/\/)[^\s/?#]*@/gi, '$1');
+      this.logger.error(`Authority ${this.shown} unavailable: ${why}`);
     }
     return new ServiceUnavailableError(undefined, { cause });
   }
@@ -133,24 +152,70 @@ export class AuthorityClient {
   private recovered(): void {
     if (this.failing) {
       this.failing = false;
-      this.logger.log(`Authority ${this.base} reachable again`);
+      this.logger.log(`Authority ${this.shown} reachable again`);
     }
   }
 }
 
-/** The module's error for an authority's refusal, by its `code`; unknown codes are invalid. */
-export function errorFromAnswer(answer: AuthorityResponse): JwtSecurityError {
+/**
+ * The module's error for an authority's refusal, by its `code`; unknown codes are invalid. A
+ * `token_wrong_type` refusal names the kind of token that was `expected` (default `'access'`).
+ */
+export function errorFromAnswer(
+  answer: AuthorityResponse,
+  expected?: JwtObjectType,
+): JwtSecurityError {
   const code = isObject(answer.body) ? (answer.body.code as JwtSecurityErrorCode) : undefined;
   const ErrorClass =
     code !== undefined && Object.hasOwn(JWT_SECURITY_ERRORS, code)
       ? JWT_SECURITY_ERRORS[code]
       : undefined;
+  if (ErrorClass === TokenWrongTypeError) return new TokenWrongTypeError(expected ?? 'access');
   if (ErrorClass && ErrorClass !== JWT_SECURITY_ERRORS.too_many_attempts) {
     return new (ErrorClass as new () => JwtSecurityError)();
   }
   return answer.status === 401 || answer.status === 403
     ? new TokenInvalidError()
     : new ServiceUnavailableError();
+}
+
+/** Reads the body as UTF-8 text, failing once more than `limit` bytes arrived (or are announced). */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const tooLarge = (): Error => new Error(`authority answer larger than ${limit} bytes`);
+  const announced = Number(response.headers.get('content-length'));
+  if (announced > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `url` without user info, query or fragment, for log lines. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString().replace(/\/+$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
 }
 
 function parse(text: string): unknown {
