@@ -150,15 +150,51 @@ function cookieProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Reports an option that only local mode uses when it is set in proxy mode. */
+/** Options the user gave (not left to their defaults), per DTO being validated. */
+const explicitOptions = new WeakMap<object, ReadonlySet<string>>();
+
+/** Records which options were given, so that defaults never count as set (`LocalOnly`). */
+export function markExplicitOptions(dto: JwtSecurityOptionsDto, names: Iterable<string>): void {
+  explicitOptions.set(dto, new Set(names));
+}
+
+/** Whether option `name` was given; without a record, any value that is not undefined was. */
+function isExplicit(dto: object, name: string, value: unknown): boolean {
+  const given = explicitOptions.get(dto);
+  return given ? given.has(name) : value !== undefined;
+}
+
+/**
+ * Reports an option that only local mode uses when it is set in proxy mode. Only options the
+ * user gave are reported, never a default.
+ */
 function LocalOnly(why: string): PropertyDecorator {
   return ValidateBy({
     name: 'localOnly',
     validator: {
-      validate: (_value: unknown, args) => (args?.object as JwtSecurityOptionsDto).mode !== 'proxy',
+      validate: (value: unknown, args) =>
+        (args?.object as JwtSecurityOptionsDto).mode !== 'proxy' ||
+        !isExplicit(args!.object, args!.property, value),
       defaultMessage: () => `is only used in local mode (${why})`,
     },
   });
+}
+
+/** Why an `authority` URL is refused beyond its scheme (user info, query, fragment), or undefined. */
+function authorityProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined; // the URL rule reports it
+  }
+  if (url.username !== '' || url.password !== '' || /^[^/]*\/\/[^/?#]*@/.test(value)) {
+    return "must not carry credentials (user:password@host): the proxy presents the caller's token only";
+  }
+  if (url.search !== '' || value.includes('?')) return 'must not have a ?query: give a base URL';
+  if (url.hash !== '' || value.includes('#')) return 'must not have a #fragment: give a base URL';
+  return undefined;
 }
 
 function IsTokenStore(options?: ValidationOptions): PropertyDecorator {
@@ -318,6 +354,17 @@ export class JwtSecurityOptionsDto {
       defaultMessage: () => "must be ['header'], ['cookie'], or both in the order to try them",
     },
   })
+  @ValidateBy({
+    name: 'cookieLocalOnly',
+    validator: {
+      validate: (value: unknown, args) =>
+        (args?.object as JwtSecurityOptionsDto).mode !== 'proxy' ||
+        !Array.isArray(value) ||
+        !value.includes('cookie'),
+      defaultMessage: () =>
+        "'cookie' is only used in local mode (a proxy sets no cookies and forwards no CSRF check): use ['header']",
+    },
+  })
   tokenLocation: TokenLocation[] = ['header'];
 
   @ValidateBy({
@@ -327,6 +374,7 @@ export class JwtSecurityOptionsDto {
       defaultMessage: (args) => cookieProblem(args?.value) ?? '',
     },
   })
+  @LocalOnly('a proxy reads tokens from the header only and sets no cookies')
   cookies: CookieOptions = {};
 
   @IsString()
@@ -351,6 +399,13 @@ export class JwtSecurityOptionsDto {
     { protocols: ['http', 'https'], require_protocol: true, require_tld: false },
     { message: 'must be an http(s) URL' },
   )
+  @ValidateBy({
+    name: 'authorityParts',
+    validator: {
+      validate: (value: unknown) => authorityProblem(value) === undefined,
+      defaultMessage: (args) => authorityProblem(args?.value) ?? '',
+    },
+  })
   @ValidateBy({
     name: 'proxyOnly',
     validator: {
@@ -404,6 +459,7 @@ export class JwtSecurityOptionsDto {
   eventListener?: Provided<JwtSecurityEventListener>;
 
   @IsAllowedClaims()
+  @LocalOnly('in proxy mode the authority decides which requested claims it accepts')
   allowedClaims: AllowedClaims = {};
 
   @IsOptional()
@@ -411,17 +467,20 @@ export class JwtSecurityOptionsDto {
   store?: Provided<TokenStore>;
 
   @IsLoginThrottle()
+  @LocalOnly('in proxy mode logins are forwarded and the authority throttles them')
   loginThrottle: LoginThrottleOptions | false = {};
 
   @IsIn(['all', 'refresh'], { message: "must be 'all' or 'refresh'" })
   revocation: 'all' | 'refresh' = 'all';
 
   @IsBoolean()
+  @LocalOnly('in proxy mode the authority rotates refresh tokens')
   rotateRefreshTokens = true;
 
   @IsInt({ message: 'must be an integer number of seconds between 0 and 300' })
   @Min(0, { message: 'must be an integer number of seconds between 0 and 300' })
   @Max(300, { message: 'must be an integer number of seconds between 0 and 300' })
+  @LocalOnly('in proxy mode the authority detects refresh token reuse')
   refreshReuseGrace = 0;
 
   @IsInt()

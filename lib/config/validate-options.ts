@@ -8,6 +8,7 @@ import type { CookieSettings } from '../internal/cookies.js';
 import { importKeyRing, type KeyRing } from '../internal/key-ring.js';
 import {
   JwtSecurityOptionsDto,
+  markExplicitOptions,
   VerificationKeyDto,
   type JwtSecurityOptions,
 } from './jwt-security-options.dto.js';
@@ -93,6 +94,10 @@ export async function validateOptions(
       Object.assign(new VerificationKeyDto(), entry),
     );
   }
+  markExplicitOptions(
+    dto,
+    Object.keys(raw).filter((name) => (raw as Record<string, unknown>)[name] !== undefined),
+  );
   problems.push(...flatten(validateSync(dto, { forbidUnknownValues: false })));
   // Keys are checked as soon as the options they depend on are valid, so that one error lists
   // the key problems together with the others.
