@@ -24,8 +24,9 @@ export function jwtOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSecu
     eventListener: AuditLog,
     store: storeFromEnv(env.JWT_STORE),
     ...(env.JWT_LOGIN_THROTTLE === 'off' && { loginThrottle: false }),
-    // Header for API clients and curl, cookies for the browser demo at /demo.
-    tokenLocation: tokenLocationFromEnv(env.JWT_TOKEN_LOCATION),
+    // Header for API clients and curl, cookies for the browser demo at /demo (local mode only:
+    // a proxy reads the header alone).
+    tokenLocation: tokenLocationFromEnv(env.JWT_TOKEN_LOCATION, mode),
     ...number('accessExpiration', env.JWT_ACCESS_EXPIRATION),
     ...number('refreshExpiration', env.JWT_REFRESH_EXPIRATION),
     ...text('audience', env.JWT_AUDIENCE),
@@ -37,7 +38,11 @@ export function jwtOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSecu
     ...(env.JWT_PRIVATE_KEY_FILE && { privateKey: readFileSync(env.JWT_PRIVATE_KEY_FILE, 'utf8') }),
     ...(env.JWT_PUBLIC_KEY_FILE && { publicKey: readFileSync(env.JWT_PUBLIC_KEY_FILE, 'utf8') }),
   };
-  if (mode === 'proxy') delete options.credentials;
+  // The authority checks credentials and throttles logins: a proxy takes neither option.
+  if (mode === 'proxy') {
+    delete options.credentials;
+    delete options.loginThrottle;
+  }
   if (mode === 'local') addEphemeralKeys(options, algorithm);
   return options;
 }
@@ -49,12 +54,18 @@ export function routePrefixFromEnv(env: NodeJS.ProcessEnv = process.env): string
   return value === 'false' || value === 'none' ? false : value;
 }
 
-/** `JWT_STORE`: `memory` (default), a `redis://` / `rediss://` URL or a `postgres://` URL. */
-function tokenLocationFromEnv(value: string | undefined): TokenLocation[] {
-  if (value === undefined || value === '') return ['header', 'cookie'];
+/** `JWT_TOKEN_LOCATION`: `header,cookie` by default in local mode, `header` in proxy mode. */
+function tokenLocationFromEnv(
+  value: string | undefined,
+  mode: JwtSecurityModuleOptions['mode'],
+): TokenLocation[] {
+  if (value === undefined || value === '') {
+    return mode === 'proxy' ? ['header'] : ['header', 'cookie'];
+  }
   return value.split(',').map((part) => part.trim()) as TokenLocation[];
 }
 
+/** `JWT_STORE`: `memory` (default), a `redis://` / `rediss://` URL or a `postgres://` URL. */
 function storeFromEnv(value: string | undefined): TokenStore {
   if (value === undefined || value === '' || value === 'memory') return new MemoryTokenStore();
   if (/^rediss?:\/\//i.test(value)) return new RedisTokenStore({ url: value });
