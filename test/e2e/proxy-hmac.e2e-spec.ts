@@ -108,6 +108,35 @@ describe.each(ADAPTERS)('proxy of an HS256 authority: claims route and cache (%s
     expect(asked()).toBe(2);
   });
 
+  it('concurrent requests with one token share one claims request', async () => {
+    const pair = await login(proxy.url, 'user1', 'passwd');
+    authority.log.reset();
+    // The authority takes its time, so that every request arrives while the first is asked.
+    authority.delayMs = 200;
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => profile(pair.accessToken)),
+      );
+      for (const answer of answers) expectStatus(answer, 200);
+    } finally {
+      authority.delayMs = 0;
+    }
+    expect(asked()).toBe(1);
+  });
+
+  it('a refresh-only route shown an access token: the authority’s token_wrong_type, unchanged', async () => {
+    const pair = await login(proxy.url, 'user1', 'passwd');
+    const direct = await request(`${authority.url}${AUTH}/token?obj=refresh`, {
+      token: pair.accessToken,
+    });
+    const guarded = await request(`${proxy.url}/renewal`, { token: pair.accessToken });
+    expectError(guarded, 401, 'token_wrong_type');
+    expect(guarded.body).toEqual(direct.body);
+    const ok = await request(`${proxy.url}/renewal`, { token: pair.refreshToken });
+    expectStatus(ok, 200);
+    expect(ok.body).toEqual({ sid: peekClaims(pair.refreshToken).sid });
+  });
+
   it('refresh through the proxy; the new access token is accepted', async () => {
     const pair = await login(proxy.url, 'user1', 'passwd');
     const renewed = await refresh(proxy.url, pair.refreshToken);
@@ -138,5 +167,57 @@ describe.each(ADAPTERS)('proxy of an HS256 authority: claims route and cache (%s
     authority.log.reset();
     expectError(await profile(pair.accessToken), 401, 'token_revoked');
     expect(asked()).toBe(1);
+  });
+});
+
+/**
+ * The claims route of a lax authority (another leeway, no audience or issuer of its own) vouches
+ * for tokens the proxy's own rules refuse: the proxy applies its audience, issuer, exp and nbf.
+ */
+describe.each(ADAPTERS)('proxy rules over a lax HS256 authority (%s)', (adapter) => {
+  const AUDIENCE = 'proxy-app';
+  const ISSUER = 'https://sso.example';
+  let authority: Authority;
+  let proxy: RunningApp;
+  const secret = fixtureKeys('HS256').signingKey;
+  const now = (): number => Math.floor(Date.now() / 1000);
+  const token = (overrides: Record<string, unknown>) =>
+    signToken(
+      'HS256',
+      secret,
+      accessClaims('users:user1', { aud: AUDIENCE, iss: ISSUER, ...overrides }),
+    );
+
+  beforeAll(async () => {
+    authority = await Authority.start({ ...fixtureKeys('HS256').options, leeway: 120 }, adapter);
+    proxy = await startApp(
+      ProxyAppModule.with(authority.url, {
+        algorithm: 'HS256',
+        audience: AUDIENCE,
+        issuer: ISSUER,
+        claimsCacheTtl: 30,
+      }),
+      adapter,
+    );
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await authority?.stop();
+  });
+
+  it.each<[string, number, string | undefined, () => Record<string, unknown>]>([
+    ['its audience and issuer', 200, undefined, () => ({})],
+    ['another audience', 401, 'token_invalid', () => ({ aud: 'other-app' })],
+    ['no audience', 401, 'token_invalid', () => ({ aud: undefined })],
+    ['another issuer', 401, 'token_invalid', () => ({ iss: 'https://evil.example' })],
+    ['an exp 30 s ago', 401, 'token_expired', () => ({ iat: now() - 90, exp: now() - 30 })],
+    ['an nbf 30 s ahead', 401, 'token_invalid', () => ({ nbf: now() + 30 })],
+  ])('a token with %s: %d %s', async (_name, status, code, overrides) => {
+    const jwt = await token(overrides());
+    // The authority itself vouches for it.
+    expectStatus(await request(`${authority.url}${AUTH}/token`, { token: jwt }), 200);
+    const answer = await request(`${proxy.url}/profile`, { token: jwt });
+    if (code === undefined) expectStatus(answer, status);
+    else expectError(answer, status, code);
   });
 });

@@ -64,6 +64,12 @@ describe('proxy mode options are checked at start-up', () => {
     ['privateKey', { privateKey: fixtureKeys('RS256').options.privateKey! }],
     ['credentials', { credentials: AuthorityCredentials }],
     ['claimsLoader', { claimsLoader }],
+    ['allowedClaims', { allowedClaims: { lang: ['en'] } }],
+    ['rotateRefreshTokens', { rotateRefreshTokens: false }],
+    ['refreshReuseGrace', { refreshReuseGrace: 10 }],
+    ['loginThrottle', { loginThrottle: false }],
+    ['cookies', { cookies: { sameSite: 'strict' } }],
+    ['tokenLocation', { tokenLocation: ['header', 'cookie'] }],
   ])('%s makes no sense in proxy mode and is named', async (name, extra) => {
     expect(await reported({ mode: 'proxy', authority: UNREACHABLE, ...extra })).toEqual([name]);
   });
@@ -76,6 +82,21 @@ describe('proxy mode options are checked at start-up', () => {
       claimsLoader,
     });
     expect([...names].sort()).toEqual(['authority', 'claimsLoader', 'credentials', 'privateKey']);
+  });
+
+  it.each([
+    'https://user:s3cr3t@auth.example',
+    'https://auth.example/sso?tenant=a',
+    'https://auth.example/sso#top',
+  ])('authority %p (user info, query or fragment) is refused', async (authority) => {
+    const error = await startupError(
+      OptionsProbeModule.with({ mode: 'proxy', authority }),
+      'express',
+    );
+    expect((error as JwtSecurityConfigError).problems).toEqual([
+      expect.stringMatching(/^authority: must not /),
+    ]);
+    expect(String(error)).not.toContain('s3cr3t');
   });
 
   it('authority in local mode is refused: local and proxy cannot both be on', async () => {

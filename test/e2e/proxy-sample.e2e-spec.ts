@@ -1,7 +1,8 @@
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
+import { ADAPTERS, request, startApp, startupError, type RunningApp } from '../utils/http-app.js';
 import { AUTH, expectError, expectStatus, login, refresh } from '../utils/jwt-e2e.js';
 import { AppModule } from '../../sample/app.module.js';
+import { jwtOptionsFromEnv } from '../../sample/jwt.config.js';
 
 const JWT_ENV = ['JWT_MODE', 'JWT_AUTHORITY'] as const;
 
@@ -24,6 +25,34 @@ async function startSample(
     }
   }
 }
+
+/** The sample's options in proxy mode hold none of the local-only ones the module refuses. */
+describe('sample options in proxy mode', () => {
+  const proxyEnv = { JWT_MODE: 'proxy', JWT_AUTHORITY: 'https://auth.e2e' };
+  /** Local mode with a secret given, so that the sample makes (and logs) no ephemeral key. */
+  const localEnv = { JWT_ALGORITHM: 'HS256', JWT_SECRET: 's'.repeat(64) };
+
+  it('JWT_TOKEN_LOCATION defaults to header in proxy mode, header,cookie in local mode', () => {
+    expect(jwtOptionsFromEnv(proxyEnv).tokenLocation).toEqual(['header']);
+    expect(jwtOptionsFromEnv(localEnv).tokenLocation).toEqual(['header', 'cookie']);
+  });
+
+  it('JWT_LOGIN_THROTTLE=off gives no loginThrottle in proxy mode (the authority throttles)', () => {
+    expect(jwtOptionsFromEnv({ ...proxyEnv, JWT_LOGIN_THROTTLE: 'off' })).not.toHaveProperty(
+      'loginThrottle',
+    );
+    expect(jwtOptionsFromEnv({ ...localEnv, JWT_LOGIN_THROTTLE: 'off' }).loginThrottle).toBe(false);
+  });
+
+  it('JWT_TOKEN_LOCATION=header,cookie in proxy mode stops the sample, naming tokenLocation', async () => {
+    const { JwtSecurityModule } = await import('nest-jwt-security');
+    const options = jwtOptionsFromEnv({ ...proxyEnv, JWT_TOKEN_LOCATION: 'header,cookie' });
+    const error = await startupError(JwtSecurityModule.forRoot(options), 'express');
+    expect((error as { problems?: string[] }).problems).toEqual([
+      expect.stringMatching(/^tokenLocation: /),
+    ]);
+  });
+});
 
 /** SPEC §6 and issue 4: the sample runs in proxy mode with JWT_MODE=proxy JWT_AUTHORITY=<url>. */
 describe.each(ADAPTERS)('sample app in proxy mode (%s)', (adapter) => {
