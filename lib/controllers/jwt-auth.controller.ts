@@ -234,10 +234,7 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
     async jwks(@Res({ passthrough: true }) response: unknown): Promise<unknown> {
       if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
       if (this.authority) {
-        return this.send(
-          response,
-          await this.authority.forward({ method: 'GET', path: 'jwks', relayServerErrors: true }),
-        );
+        return this.send(response, await this.authority.forward({ method: 'GET', path: 'jwks' }));
       }
       const jwks = this.keys.jwks();
       if (!jwks) throw new NotFoundError('No public keys: tokens are signed with a shared secret.');
@@ -262,7 +259,6 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
                 ? { login: input.login, password: input.password }
                 : { ...input },
             ...userAgentOf(request),
-            relayServerErrors: true,
           }),
         );
       }
@@ -285,7 +281,8 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
 
     /**
      * Proxy mode: sends the caller's token to the authority and passes its answer back, whatever
-     * its status (a 404 from an authority without the route, a 5xx included).
+     * its 4xx status (a 404 from an authority without the route included); a 5xx is a failing
+     * authority: 503 `service_unavailable`, like a timeout.
      */
     private async forward(
       response: unknown,
@@ -301,7 +298,6 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
         ...call,
         token,
         ...userAgentOf(request),
-        relayServerErrors: true,
       });
       if (onSuccess && answer.status >= 200 && answer.status < 300) onSuccess(token);
       return this.send(response, answer);

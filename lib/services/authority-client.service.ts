@@ -26,12 +26,6 @@ export interface AuthorityRequest {
   userAgent?: string;
   /** The client's address, sent as `X-Forwarded-For` (the authority trusts it only if told to). */
   clientIp?: string;
-  /**
-   * Return a 5xx answer as it is instead of failing with 503 (the auth routes relay the
-   * authority's answer unchanged). A timeout, an unreachable authority or an oversized answer
-   * still fails with 503.
-   */
-  relayServerErrors?: boolean;
 }
 
 /** The authority's answer, passed back unchanged. */
@@ -51,8 +45,8 @@ export const MAX_AUTHORITY_ANSWER_BYTES = 1024 * 1024;
  * HTTP client of the remote authority (proxy mode): the PyAMS-compatible routes
  * `POST|PATCH|GET {prefix}/token` and `POST {prefix}/verify`, plus `GET {prefix}/jwks`. Calls go
  * through Node's fetch (keep-alive connections, redirects refused) and are bounded by
- * `authorityTimeout`; an authority that cannot be reached, answers 5xx (unless the request relays
- * server errors) or sends more than `MAX_AUTHORITY_ANSWER_BYTES` yields `ServiceUnavailableError`.
+ * `authorityTimeout`; an authority that cannot be reached, answers 5xx or sends more than
+ * `MAX_AUTHORITY_ANSWER_BYTES` yields `ServiceUnavailableError`.
  *
  * @publicApi
  */
@@ -96,12 +90,11 @@ export class AuthorityClient {
     } catch (error) {
       throw this.unavailable(error);
     }
+    // A failing authority is an unavailable one: the proxy never answers a 5xx of its own.
     if (response.status >= 500) {
-      const failure = this.unavailable(new Error(`authority answered ${response.status}`));
-      if (!request.relayServerErrors) throw failure;
-    } else {
-      this.recovered();
+      throw this.unavailable(new Error(`authority answered ${response.status}`));
     }
+    this.recovered();
     const answer: AuthorityResponse = { status: response.status, headers: {}, body: parse(text) };
     for (const name of PASSED_HEADERS) {
       const value = response.headers.get(name);
