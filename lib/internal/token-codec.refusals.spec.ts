@@ -13,7 +13,7 @@ import {
   TokenInvalidError,
   TokenMalformedError,
 } from '../errors/jwt-security.errors.js';
-import { hasClaimShapes, MAX_NUMERIC_DATE } from './token-codec.js';
+import { hasClaimShapes, isCanonicalSignature, MAX_NUMERIC_DATE } from './token-codec.js';
 
 type ErrorClass = typeof TokenInvalidError | typeof TokenMalformedError;
 
@@ -284,5 +284,21 @@ describe('TokenCodec bounds the NumericDate claims (RFC 7519 §2)', () => {
     expect(hasClaimShapes({ ...base, iat: now() + 60 }, false)).toBe(true);
     expect(hasClaimShapes({ ...base, iat: now() + 60 }, false, now())).toBe(false);
     expect(hasClaimShapes(base, false, now())).toBe(true);
+  });
+});
+
+describe('isCanonicalSignature', () => {
+  it('agrees with a base64url round trip for every length and last character', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    for (let length = 1; length <= 12; length++) {
+      for (const last of alphabet) {
+        const signature = 'A'.repeat(length - 1) + last;
+        const roundTrip = Buffer.from(signature, 'base64url').toString('base64url') === signature;
+        expect([signature, isCanonicalSignature(`h.p.${signature}`)]).toEqual([
+          signature,
+          roundTrip,
+        ]);
+      }
+    }
   });
 });

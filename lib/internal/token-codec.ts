@@ -127,10 +127,7 @@ export class TokenCodec {
     }
     if (token.endsWith('.')) throw new TokenInvalidError();
     // One spelling per signature: refuse base64url whose unused trailing bits are set.
-    const signature = token.slice(token.lastIndexOf('.') + 1);
-    if (Buffer.from(signature, 'base64url').toString('base64url') !== signature) {
-      throw new TokenInvalidError();
-    }
+    if (!isCanonicalSignature(token)) throw new TokenInvalidError();
     // With one key there is nothing to choose: fast-jwt decodes the header once, and the key's
     // fit with the header's kid and alg is checked right after.
     const only = this.keys.byKid.size === 1 ? this.keys.byKid.values().next().value : undefined;
@@ -196,6 +193,28 @@ export class TokenCodec {
       notAfter: exp * 1000 + this.leewayMs,
     });
   }
+}
+
+/**
+ * Whether the signature (the last segment, already checked to be base64url characters) has one
+ * spelling only: RFC 4648 §3.5, the unused low bits of its last character are zero, and its
+ * length is not 1 more than a multiple of 4. Reads one character, allocates nothing.
+ */
+export function isCanonicalSignature(token: string): boolean {
+  const length = token.length - token.lastIndexOf('.') - 1;
+  const rest = length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const value = base64urlValue(token.charCodeAt(token.length - 1));
+  return (value & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
+
+/** The 6-bit value of a base64url character (A-Z a-z 0-9 - _). */
+function base64urlValue(code: number): number {
+  if (code >= 65 && code <= 90) return code - 65; // A-Z
+  if (code >= 97 && code <= 122) return code - 71; // a-z: 26..51
+  if (code >= 48 && code <= 57) return code + 4; // 0-9: 52..61
+  return code === 45 ? 62 : 63; // '-' or '_'
 }
 
 /** Slots of the admission filter: a power of two, twice the cache size, 1 Ki to 1 Mi. */
