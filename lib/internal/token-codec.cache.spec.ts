@@ -1,6 +1,6 @@
 import { codecFor } from '../../test/utils/codec.js';
 import { claims, forge, SECRET } from '../../test/utils/keys.js';
-import { TokenExpiredError } from '../errors/jwt-security.errors.js';
+import { TokenExpiredError, TokenInvalidError } from '../errors/jwt-security.errors.js';
 import type { TokenCodec } from './token-codec.js';
 
 /** A distinct valid HS256 token per `n`. */
@@ -41,6 +41,24 @@ describe('TokenCodec: verified-token cache', () => {
     codec.verify(reused);
     expect(cacheSize(codec)).toBe(0);
     codec.verify(reused);
+    expect(cacheSize(codec)).toBe(1);
+  });
+
+  it('answers only for the very same string: a tampered token with the same tail is refused', async () => {
+    const { codec } = await codecFor('HS256');
+    const good = token(1);
+    const first = cached(codec, good);
+    const [, payload, signature] = good.split('.');
+    const forgedPayload = Buffer.from(
+      JSON.stringify({
+        ...JSON.parse(Buffer.from(payload!, 'base64url').toString()),
+        sub: 'users:admin',
+      }),
+    ).toString('base64url');
+    const forged = `${good.slice(0, good.indexOf('.'))}.${forgedPayload}.${signature}`;
+    expect(forged.slice(-32)).toBe(good.slice(-32));
+    expect(() => codec.verify(forged)).toThrow(TokenInvalidError);
+    expect(codec.verify(good)).toBe(first);
     expect(cacheSize(codec)).toBe(1);
   });
 
