@@ -26,7 +26,7 @@ export interface Measured {
 
 /**
  * Measures every variant on one server process: a warm-up of each, then `rounds` rounds in
- * which every variant runs once, in order (open, guarded, open, guarded, ...). Medians over the
+ * which every variant runs once, in order, then in reverse order on the next round. Medians over the
  * rounds, and ratios taken within each round (see `pairedRatio`), cancel most of the machine's
  * noise; every ratio compares runs of the same process.
  */
@@ -42,7 +42,11 @@ export async function measureSession(
   }
   const runs = new Map<string, WrkResult[]>(variants.map((v) => [v.key, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const variant of variants) {
+    // Every other round runs the routes in reverse order (open, warm, cold, then cold, warm,
+    // open): each route is as often first as last, so whatever favours a position (the first
+    // run after a pause, the last one before a GC) weighs on both sides of a ratio alike.
+    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    for (const variant of order) {
       const result = await runWrk(port, variant.request(), settings.duration);
       if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);
       variant.after?.(result);
