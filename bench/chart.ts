@@ -8,6 +8,9 @@ const CONFIGS = [
   ['ours-HS256-cold', 'ours HS256 cold'],
   ['ours-RS256-cold', 'ours RS256 cold'],
   ['ours-ES256-cold', 'ours ES256 cold'],
+  ['floor-HS256-cold', 'floor HS256 cold'],
+  ['floor-RS256-cold', 'floor RS256 cold'],
+  ['floor-ES256-cold', 'floor ES256 cold'],
   ['store-redis', 'ours HS256 Redis'],
   ['store-postgres', 'ours HS256 PostgreSQL'],
   ['recipe-HS256', 'recipe HS256'],
@@ -18,6 +21,7 @@ const CONFIGS = [
 const COLORS = {
   ours: { fastify: '#1f6fb4', express: '#8fbde6' },
   recipe: { fastify: '#c0392b', express: '#f0a29a' },
+  floor: { fastify: '#555555', express: '#b0b0b0' },
 };
 
 /** A horizontal bar chart of guarded/open per configuration, Fastify and Express. */
@@ -30,7 +34,7 @@ export function chartSvg(results: Results): string {
   const legendY = 46 + info.length * 12;
   const top = legendY + 30;
   const height = top + CONFIGS.length * group + 50;
-  const width = left + plot + 90;
+  const width = Math.max(left + plot + 90, 12 + 4 * 130 + 2 * 185);
   const max = Math.max(
     1.1,
     ...results.http
@@ -53,15 +57,18 @@ export function chartSvg(results: Results): string {
   for (const [impl, adapter] of [
     ['ours', 'fastify'],
     ['ours', 'express'],
+    ['floor', 'fastify'],
+    ['floor', 'express'],
     ['recipe', 'fastify'],
     ['recipe', 'express'],
   ] as const) {
     parts.push(
       `<rect x="${legendX}" y="${legendY - 10}" width="12" height="12" fill="${COLORS[impl][adapter]}"/>`,
     );
-    const label = `${impl === 'ours' ? 'our guard' : 'recipe'}, ${adapter === 'fastify' ? 'Fastify' : 'Express'}`;
+    const who = { ours: 'our guard', floor: 'signature check only', recipe: 'recipe' }[impl];
+    const label = `${who}, ${adapter === 'fastify' ? 'Fastify' : 'Express'}`;
     parts.push(text(legendX + 16, legendY, label));
-    legendX += 150;
+    legendX += impl === 'floor' ? 185 : 130;
   }
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
     const px = left + scale(tick);
@@ -85,7 +92,7 @@ export function chartSvg(results: Results): string {
   );
   CONFIGS.forEach(([id, label], index) => {
     const y = top + index * group;
-    const impl = id.startsWith('recipe') ? 'recipe' : 'ours';
+    const impl = id.startsWith('recipe') ? 'recipe' : id.startsWith('floor') ? 'floor' : 'ours';
     parts.push(text(left - 8, y + bar + 4, label, 'text-anchor="end"'));
     (['fastify', 'express'] as const).forEach((adapter, j) => {
       const row = find(results, id, adapter);

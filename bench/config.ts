@@ -11,6 +11,7 @@ export const paths = {
   root: join(here, '..', '..'),
   sample: join(here, '..', 'sample', 'main.js'),
   recipe: join(here, 'recipe', 'main.js'),
+  floor: join(here, 'floor', 'main.js'),
   micro: join(here, 'micro.js'),
   out: join(here, '..', '..', 'bench'),
 };

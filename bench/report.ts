@@ -35,6 +35,9 @@ export const TABLE_ROWS = [
   'ours-HS256-cold',
   'ours-RS256-cold',
   'ours-ES256-cold',
+  'floor-HS256-cold',
+  'floor-RS256-cold',
+  'floor-ES256-cold',
   'recipe-HS256',
   'recipe-RS256',
   'recipe-ES256',
@@ -160,6 +163,16 @@ function comparisons(results: Results): string[] {
     });
     if (speedups.length)
       lines.push(`- ${name}: our guard / recipe guard (req/s, warm): ${speedups.join(', ')}`);
+    const floors = (['HS256', 'RS256', 'ES256'] as const).flatMap((alg) => {
+      const ours = find(results, `ours-${alg}-cold`, adapter);
+      const floor = find(results, `floor-${alg}-cold`, adapter);
+      return ours && floor ? [`${alg} ${(ours.ratio / floor.ratio).toFixed(2)}`] : [];
+    });
+    if (floors.length) {
+      lines.push(
+        `- ${name}: our guard ×open / floor ×open (cold tokens, the signature check alone): ${floors.join(', ')}`,
+      );
+    }
     const memory = find(results, 'ours-HS256-warm', adapter);
     const stores = (['redis', 'postgres'] as const).flatMap((store) => {
       const row = find(results, `store-${store}`, adapter);

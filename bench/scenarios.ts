@@ -24,7 +24,7 @@ export interface HttpContext {
 export interface Row {
   id: string;
   label: string;
-  group: 'open' | 'ours' | 'recipe' | 'store' | 'login';
+  group: 'open' | 'ours' | 'floor' | 'recipe' | 'store' | 'login';
   adapter: Adapter;
   alg?: Alg;
   tokens?: 'warm' | 'cold';
@@ -73,6 +73,7 @@ export async function runHttp(ctx: HttpContext): Promise<Row[]> {
   const rows: Row[] = [];
   for (const adapter of ADAPTERS) {
     for (const alg of ALGS) rows.push(...(await oursSession(ctx, adapter, alg)));
+    for (const alg of ALGS) rows.push(...(await floorSession(ctx, adapter, alg)));
     for (const alg of ALGS) rows.push(...(await recipeSession(ctx, adapter, alg)));
     for (const store of ctx.stores) rows.push(...(await storeSession(ctx, adapter, store)));
     rows.push(...(await loginSession(ctx, adapter)));
@@ -214,6 +215,52 @@ async function loginSession(ctx: HttpContext, adapter: Adapter): Promise<Row[]> 
       row('login', 'login (our sample, HS256, memory store)', 'login', adapter, m.login!, m.open!, {
         alg: 'HS256',
       }),
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * The floor of the cold rows: a Nest app whose guard only checks the signature with node:crypto
+ * and `exp` (bench/floor), on the same distinct tokens, open and guarded alternately.
+ */
+async function floorSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
+  const name = `floor ${adapter} ${alg}`;
+  ctx.log(`  ${name}`);
+  const server = await startServer(name, paths.floor, {
+    HTTP_ADAPTER: adapter,
+    ...ctx.keys[alg].env,
+  });
+  try {
+    const tokens = ctx.tokenFiles[alg];
+    await expectStatus(server.port, '/profile', tokens.first, 200, name);
+    let offset = 0;
+    const m = await measureSession(
+      server.port,
+      [
+        {
+          key: 'open',
+          request: () => ({
+            path: '/public',
+            headers: { Authorization: `Bearer ${tokens.first}` },
+          }),
+        },
+        {
+          key: 'cold',
+          request: () => ({
+            path: '/profile',
+            script: ctx.lua.cycle,
+            args: ['/profile', tokens.file, '0', String(offset % tokens.count)],
+          }),
+          after: (result) => (offset += result.requests),
+        },
+      ],
+      ctx.log,
+    );
+    const label = `floor: signature check only, ${alg}, cold tokens`;
+    return [
+      row(`floor-${alg}-cold`, label, 'floor', adapter, m.cold!, m.open!, { alg, tokens: 'cold' }),
     ];
   } finally {
     await server.stop();

@@ -1,0 +1,19 @@
+import { Controller, Get, Module, Req, UseGuards } from '@nestjs/common';
+import { FloorGuard } from './floor.guard.js';
+
+@Controller()
+export class FloorController {
+  @Get('public')
+  open(): { message: string } {
+    return { message: 'Anybody can read this.' };
+  }
+
+  @UseGuards(FloorGuard)
+  @Get('profile')
+  profile(@Req() request: { user: unknown }): unknown {
+    return request.user;
+  }
+}
+
+@Module({ controllers: [FloorController], providers: [FloorGuard] })
+export class AppModule {}
