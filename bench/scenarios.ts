@@ -82,12 +82,10 @@ export async function runHttp(ctx: HttpContext): Promise<Row[]> {
 }
 
 /** Our sample: open, warm token, cold tokens, alternately, then their latency at a fixed load. */
-async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
+function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
   const name = `sample ${adapter} ${alg}`;
-  ctx.log(`  ${name}`);
-  const server = await startServer(name, paths.sample, sampleEnv(ctx, adapter, alg));
-  try {
-    const { access } = await sampleLogin(server.port);
+  return withServer(ctx, name, paths.sample, sampleEnv(ctx, adapter, alg), async (port) => {
+    const { access } = await sampleLogin(port);
     const kid = jwtHeader(access).kid;
     if (kid !== ctx.keys[alg].kid) {
       throw new Error(
@@ -95,70 +93,24 @@ async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promis
       );
     }
     const tokens = ctx.tokenFiles[alg];
-    await expectStatus(server.port, '/profile', access, 200, `${name} warm token`);
-    await expectStatus(server.port, '/profile', tokens.first, 200, `${name} minted token`);
+    await expectStatus(port, '/profile', access, 200, `${name} warm token`);
+    await expectStatus(port, '/profile', tokens.first, 200, `${name} minted token`);
     const auth = { Authorization: `Bearer ${access}` };
-    let offset = 0;
     const variants: Variant[] = [
       { key: 'open', request: () => ({ path: '/public', headers: auth }) },
       { key: 'warm', request: () => ({ path: '/profile', headers: auth }) },
-      {
-        key: 'cold',
-        request: () => ({
-          path: '/profile',
-          script: ctx.lua.cycle,
-          args: ['/profile', tokens.file, '0', String(offset % tokens.count)],
-        }),
-        after: (result) => (offset += result.requests),
-      },
+      { key: 'cold', ...coldTokens(ctx, alg) },
     ];
-    const m = await measureSession(server.port, variants, ctx.log);
+    const m = await measureSession(port, variants, ctx.log);
     const open = m.open!;
     const most = Math.max(...m.cold!.runs.map((r) => r.requests));
     // Latency at the same offered load: a share of what the open route sustained.
     const pauseMs = paceFor(open.rps);
     ctx.log(`    latency at ~${fmtRate(pauseMs)} req/s (pause ${pauseMs} ms per connection)`);
-    const paced = await measureSession(
-      server.port,
-      [
-        {
-          key: 'open',
-          request: () => ({
-            path: '/public',
-            headers: auth,
-            script: ctx.lua.paced,
-            args: [String(pauseMs)],
-          }),
-        },
-        {
-          key: 'warm',
-          request: () => ({
-            path: '/profile',
-            headers: auth,
-            script: ctx.lua.paced,
-            args: [String(pauseMs)],
-          }),
-        },
-        {
-          key: 'cold',
-          request: () => ({
-            path: '/profile',
-            script: ctx.lua.pacedCycle,
-            args: [
-              '/profile',
-              tokens.file,
-              '0',
-              String(offset % tokens.count),
-              '0',
-              String(pauseMs),
-            ],
-          }),
-          after: (result) => (offset += result.requests),
-        },
-      ],
-      ctx.log,
-      { warmup: false, rounds: settings.latencyRounds },
-    );
+    const paced = await measureSession(port, pacedVariants(ctx, variants, pauseMs), ctx.log, {
+      warmup: false,
+      rounds: settings.latencyRounds,
+    });
     const latency = (key: 'warm' | 'cold'): PacedLatency => ({
       pauseMs,
       measured: paced[key]!,
@@ -166,7 +118,7 @@ async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promis
       p99Ratio: pairedRatio(paced[key]!.runs, paced.open!.runs, (r) => r.p99),
       p50Ratio: pairedRatio(paced[key]!.runs, paced.open!.runs, (r) => r.p50),
     });
-    const rows = [
+    return [
       row(`open-${alg}`, 'open route (no guard)', 'open', adapter, open, open, { alg }),
       row(`ours-${alg}-warm`, `our guard, ${alg}, warm token`, 'ours', adapter, m.warm!, open, {
         alg,
@@ -182,24 +134,19 @@ async function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promis
         note: `${tokens.count.toLocaleString('en-US')} distinct tokens, up to ${most.toLocaleString('en-US')} requests a run`,
       }),
     ];
-    return rows;
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
 /**
  * Login on a server of its own (HS256, memory store): its Argon2 hashes take memory and the
  * libuv threads, which would weigh on the guard's runs in the same process.
  */
-async function loginSession(ctx: HttpContext, adapter: Adapter): Promise<Row[]> {
+function loginSession(ctx: HttpContext, adapter: Adapter): Promise<Row[]> {
   const name = `sample ${adapter} HS256 login`;
-  ctx.log(`  ${name}`);
-  const server = await startServer(name, paths.sample, sampleEnv(ctx, adapter, 'HS256'));
-  try {
-    await sampleLogin(server.port);
+  return withServer(ctx, name, paths.sample, sampleEnv(ctx, adapter, 'HS256'), async (port) => {
+    await sampleLogin(port);
     const m = await measureSession(
-      server.port,
+      port,
       [
         { key: 'open', request: () => ({ path: '/public' }) },
         {
@@ -216,45 +163,25 @@ async function loginSession(ctx: HttpContext, adapter: Adapter): Promise<Row[]> 
         alg: 'HS256',
       }),
     ];
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
 /**
  * The floor of the cold rows: a Nest app whose guard only checks the signature with node:crypto
  * and `exp` (bench/floor), on the same distinct tokens, open and guarded alternately.
  */
-async function floorSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
+function floorSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
   const name = `floor ${adapter} ${alg}`;
-  ctx.log(`  ${name}`);
-  const server = await startServer(name, paths.floor, {
-    HTTP_ADAPTER: adapter,
-    ...ctx.keys[alg].env,
-  });
-  try {
+  const env = { HTTP_ADAPTER: adapter, ...ctx.keys[alg].env };
+  return withServer(ctx, name, paths.floor, env, async (port) => {
     const tokens = ctx.tokenFiles[alg];
-    await expectStatus(server.port, '/profile', tokens.first, 200, name);
-    let offset = 0;
+    await expectStatus(port, '/profile', tokens.first, 200, name);
+    const auth = { Authorization: `Bearer ${tokens.first}` };
     const m = await measureSession(
-      server.port,
+      port,
       [
-        {
-          key: 'open',
-          request: () => ({
-            path: '/public',
-            headers: { Authorization: `Bearer ${tokens.first}` },
-          }),
-        },
-        {
-          key: 'cold',
-          request: () => ({
-            path: '/profile',
-            script: ctx.lua.cycle,
-            args: ['/profile', tokens.file, '0', String(offset % tokens.count)],
-          }),
-          after: (result) => (offset += result.requests),
-        },
+        { key: 'open', request: () => ({ path: '/public', headers: auth }) },
+        { key: 'cold', ...coldTokens(ctx, alg) },
       ],
       ctx.log,
     );
@@ -262,27 +189,21 @@ async function floorSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promi
     return [
       row(`floor-${alg}-cold`, label, 'floor', adapter, m.cold!, m.open!, { alg, tokens: 'cold' }),
     ];
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
 /** The official recipe: open and guarded, with one token reused. */
-async function recipeSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
+function recipeSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[]> {
   const name = `recipe ${adapter} ${alg}`;
-  ctx.log(`  ${name}`);
-  const server = await startServer(name, paths.recipe, {
-    HTTP_ADAPTER: adapter,
-    ...ctx.keys[alg].env,
-  });
-  try {
-    const token = await recipeLogin(server.port);
-    const reply = await expectStatus(server.port, '/profile', token, 200, name);
+  const env = { HTTP_ADAPTER: adapter, ...ctx.keys[alg].env };
+  return withServer(ctx, name, paths.recipe, env, async (port) => {
+    const token = await recipeLogin(port);
+    const reply = await expectStatus(port, '/profile', token, 200, name);
     if (reply.body.userId !== 1)
       throw new Error(`${name}: unexpected /profile ${JSON.stringify(reply.body)}`);
     const auth = { Authorization: `Bearer ${token}` };
     const m = await measureSession(
-      server.port,
+      port,
       [
         { key: 'open', request: () => ({ path: '/public', headers: auth }) },
         { key: 'guarded', request: () => ({ path: '/profile', headers: auth }) },
@@ -295,24 +216,21 @@ async function recipeSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Prom
         tokens: 'warm',
       }),
     ];
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
 /** Our guard with a shared store and revocation 'all' (the default): open and warm HS256. */
-async function storeSession(ctx: HttpContext, adapter: Adapter, store: StoreKind): Promise<Row[]> {
+function storeSession(ctx: HttpContext, adapter: Adapter, store: StoreKind): Promise<Row[]> {
   const name = `sample ${adapter} HS256 ${store}`;
-  ctx.log(`  ${name}`);
-  const server = await startServer(name, paths.sample, sampleEnv(ctx, adapter, 'HS256', store));
-  try {
-    const { access, refresh } = await sampleLogin(server.port);
+  const env = sampleEnv(ctx, adapter, 'HS256', store);
+  return withServer(ctx, name, paths.sample, env, async (port) => {
+    const { access, refresh } = await sampleLogin(port);
     ctx.trackToken(store, access);
     ctx.trackToken(store, refresh);
-    await expectStatus(server.port, '/profile', access, 200, name);
+    await expectStatus(port, '/profile', access, 200, name);
     const auth = { Authorization: `Bearer ${access}` };
     const m = await measureSession(
-      server.port,
+      port,
       [
         { key: 'open', request: () => ({ path: '/public', headers: auth }) },
         { key: 'warm', request: () => ({ path: '/profile', headers: auth }) },
@@ -328,9 +246,62 @@ async function storeSession(ctx: HttpContext, adapter: Adapter, store: StoreKind
         note: "revocation 'all'",
       }),
     ];
+  });
+}
+
+/** Starts one server process (logged as `name`), measures it, and stops it whatever happens. */
+async function withServer<T>(
+  ctx: HttpContext,
+  name: string,
+  script: string,
+  env: Record<string, string>,
+  measure: (port: number) => Promise<T>,
+): Promise<T> {
+  ctx.log(`  ${name}`);
+  const server = await startServer(name, script, env);
+  try {
+    return await measure(server.port);
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * The cold variant: GET /profile through `alg`'s minted tokens, each run going on where the
+ * previous one stopped (warm-up and paced runs included), so that a token is never sent twice
+ * while it could still be cached.
+ */
+function coldTokens(ctx: HttpContext, alg: Alg): Pick<Variant, 'request' | 'after'> {
+  const tokens = ctx.tokenFiles[alg];
+  let offset = 0;
+  return {
+    request: () => ({
+      path: '/profile',
+      script: ctx.lua.cycle,
+      args: ['/profile', tokens.file, '0', String(offset % tokens.count)],
+    }),
+    after: (result) => void (offset += result.requests),
+  };
+}
+
+/**
+ * The same routes with the same headers and tokens, each connection pausing `pauseMs` before each
+ * request: the offered load is the same for all of them.
+ */
+function pacedVariants(ctx: HttpContext, variants: Variant[], pauseMs: number): Variant[] {
+  const pause = String(pauseMs);
+  return variants.map((variant) => ({
+    ...variant,
+    request: () => {
+      const request = variant.request();
+      if (request.script === undefined) return { ...request, script: ctx.lua.paced, args: [pause] };
+      if (request.script === ctx.lua.cycle) {
+        // paced-cycle.lua: cycle.lua's arguments, 0 (no stop after N), then the pause.
+        return { ...request, script: ctx.lua.pacedCycle, args: [...request.args!, '0', pause] };
+      }
+      throw new Error(`${variant.key}: no paced form of ${request.script}`);
+    },
+  }));
 }
 
 /** Per-connection pause that offers `settings.latencyLoad` of `openRps` over the connections. */
