@@ -13,6 +13,7 @@ import { AppModule } from '../../sample/app.module.js';
 import { ADAPTERS, httpAdapter, request, type AdapterName } from '../utils/http-app.js';
 import { AUTH, expectError, expectStatus, login } from '../utils/jwt-e2e.js';
 import { DATABASE_URL, REDIS_URL } from '../utils/private-servers.js';
+import { dropRedisPrefix } from '../utils/store-backends.js';
 
 /** The revocation propagation bound the README documents. */
 const PROPAGATION_BOUND_MS = 1000;
@@ -56,12 +57,7 @@ async function target(backend: 'memory' | 'redis' | 'postgres'): Promise<Target>
       shared: true,
       async drop() {
         const client = new Redis(url.toString());
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', 'jwt-security:*', 'COUNT', 500);
-          cursor = next;
-          if (keys.length > 0) await client.del(...keys);
-        } while (cursor !== '0');
+        await dropRedisPrefix(client, 'jwt-security:');
         await client.quit();
       },
     };

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisTokenStore } from '../../lib/stores/redis-token.store.js';
 import { PrivateRedis, REDIS_URL, freePort, sleep } from '../utils/private-servers.js';
+import { dropRedisPrefix } from '../utils/store-backends.js';
 import { describeTokenStoreContract, waitFor } from './token-store.contract.js';
 
 // The stores log connection errors, and these tests cause some on purpose.
@@ -10,16 +11,6 @@ beforeAll(() => Logger.overrideLogger(false));
 
 /** A unique prefix per run, so that runs never see each other's keys. */
 const runPrefix = (): string => `jwt-security-test:${randomUUID().slice(0, 8)}:`;
-
-/** Deletes every key under `prefix`. */
-async function dropPrefix(client: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await client.del(...keys);
-  } while (cursor !== '0');
-}
 
 describeTokenStoreContract('RedisTokenStore', async () => {
   const prefix = runPrefix();
@@ -41,7 +32,7 @@ describeTokenStoreContract('RedisTokenStore', async () => {
     },
     async cleanup() {
       for (const store of stores) await store.onModuleDestroy();
-      await dropPrefix(inspector, prefix);
+      await dropRedisPrefix(inspector, prefix);
       await inspector.quit();
     },
   };
@@ -54,7 +45,7 @@ describe('RedisTokenStore on a real Redis', () => {
     inspector = new Redis(REDIS_URL);
   });
   afterAll(async () => {
-    await dropPrefix(inspector, prefix);
+    await dropRedisPrefix(inspector, prefix);
     await inspector.quit();
   });
 

@@ -36,12 +36,7 @@ export function storeNamespace(backend: SharedBackend): StoreNamespace {
         }),
       async drop() {
         const client = new Redis(REDIS_URL);
-        let cursor = '0';
-        do {
-          const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-          cursor = next;
-          if (keys.length > 0) await client.del(...keys);
-        } while (cursor !== '0');
+        await dropRedisPrefix(client, prefix);
         await client.quit();
       },
     };
@@ -62,4 +57,14 @@ export function storeNamespace(backend: SharedBackend): StoreNamespace {
       await client.end();
     },
   };
+}
+
+/** Deletes every key under `prefix`, in steps (SCAN), on the database `client` is on. */
+export async function dropRedisPrefix(client: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await client.del(...keys);
+  } while (cursor !== '0');
 }
