@@ -34,7 +34,7 @@ export interface Row {
   open: Measured;
   /**
    * req/s of the route / req/s of the open route, and the same for p99: the median over the
-   * rounds of the ratio within each round (the two runs measured back to back).
+   * rounds of the ratio within each round (the two runs of the same round, in the same process).
    */
   ratio: number;
   p99Ratio: number;

@@ -79,7 +79,7 @@ export function summarize(list: readonly WrkResult[]): Measured {
 
 /**
  * The median over the rounds of `value(run) / value(open run)` for the runs of the same round,
- * which were measured back to back on the same process: slow drifts of the machine (another
+ * measured within seconds of each other on the same process: slow drifts of the machine (another
  * process, CPU frequency, the GC's heap sizing) cancel out within a pair.
  */
 export function pairedRatio(
