@@ -6,7 +6,8 @@ import type { RedisConnection } from './redis-token.connection.js';
 
 /**
  * One atomic step of a counter: a fixed window of `ttl` ms, then a block of `blockDuration` ms
- * once over `limit`. Times come from the Redis server, so every instance agrees.
+ * once over `limit`; a new window starts when the last one is over or, as in @nestjs/throttler's
+ * storage, when a block ends. Times come from the Redis server, so every instance agrees.
  * KEYS[1] counter; ARGV ttl, limit, blockDuration. Returns { hits, ms to window end, ms to unblock }.
  */
 const INCREMENT = `
@@ -16,7 +17,8 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local h = redis.call('HMGET', k, 'hits', 'ends', 'blocked')
 local hits, ends, blocked = tonumber(h[1]) or 0, tonumber(h[2]) or 0, tonumber(h[3]) or 0
-if ends <= now and blocked <= now then hits, ends, blocked = 0, now + ttl, 0 end
+local over = (blocked > 0 and blocked <= now) or (blocked == 0 and ends <= now)
+if over then hits, ends, blocked = 0, now + ttl, 0 end
 if blocked <= now then
   hits = hits + 1
   if hits > limit then blocked = now + block end
