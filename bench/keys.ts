@@ -7,6 +7,8 @@ import {
   randomBytes,
   randomUUID,
   sign,
+  timingSafeEqual,
+  verify,
   type KeyObject,
 } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -117,6 +119,25 @@ export function signature(alg: Alg, key: KeyObject, input: string): string {
   if (alg === 'HS256') return createHmac('sha256', key).update(input).digest('base64url');
   const dsaEncoding = alg === 'ES256' ? 'ieee-p1363' : undefined;
   return sign('sha256', Buffer.from(input), { key, dsaEncoding }).toString('base64url');
+}
+
+/**
+ * The check of a signature segment (decoded) against `input` with node:crypto only: what the
+ * micro-benchmarks' floor and the floor app (bench/floor) both do.
+ */
+export function signatureCheck(
+  alg: Alg,
+  key: KeyObject,
+): (input: string, signature: Buffer) => boolean {
+  if (alg === 'HS256') {
+    return (input, signature) => {
+      const mac = createHmac('sha256', key).update(input).digest();
+      return mac.length === signature.length && timingSafeEqual(mac, signature);
+    };
+  }
+  const dsaEncoding = alg === 'ES256' ? 'ieee-p1363' : undefined;
+  return (input, signature) =>
+    verify('sha256', Buffer.from(input), { key, dsaEncoding }, signature);
 }
 
 export function b64(value: unknown): string {

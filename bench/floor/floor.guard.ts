@@ -1,11 +1,4 @@
-import {
-  createHmac,
-  createPublicKey,
-  createSecretKey,
-  timingSafeEqual,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
+import { createPublicKey, createSecretKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   Injectable,
@@ -13,6 +6,7 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
+import { signatureCheck } from '../keys.js';
 
 type Check = (input: string, signature: Buffer) => boolean;
 
@@ -24,7 +18,7 @@ type Check = (input: string, signature: Buffer) => boolean;
  */
 @Injectable()
 export class FloorGuard implements CanActivate {
-  private readonly check: Check = signatureCheck();
+  private readonly check: Check = signatureCheckFromEnv();
 
   canActivate(context: ExecutionContext): boolean {
     const request = context
@@ -49,21 +43,13 @@ export class FloorGuard implements CanActivate {
 }
 
 /** The signature check of JWT_ALGORITHM (HS256, RS256 or ES256) with the sample's key variables. */
-function signatureCheck(): Check {
+function signatureCheckFromEnv(): Check {
   const alg = process.env.JWT_ALGORITHM ?? 'HS256';
-  if (alg === 'HS256') {
-    const key: KeyObject = createSecretKey(Buffer.from(process.env.JWT_SECRET ?? '', 'utf8'));
-    return (input, signature) => {
-      const expected = createHmac('sha256', key).update(input).digest();
-      return expected.length === signature.length && timingSafeEqual(expected, signature);
-    };
-  }
-  const key = createPublicKey(readFileSync(process.env.JWT_PUBLIC_KEY_FILE ?? '', 'utf8'));
-  if (alg === 'RS256')
-    return (input, signature) => verify('sha256', Buffer.from(input), key, signature);
-  if (alg === 'ES256') {
-    return (input, signature) =>
-      verify('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }, signature);
+  if (alg === 'HS256')
+    return signatureCheck(alg, createSecretKey(Buffer.from(process.env.JWT_SECRET ?? '', 'utf8')));
+  if (alg === 'RS256' || alg === 'ES256') {
+    const pem = readFileSync(process.env.JWT_PUBLIC_KEY_FILE ?? '', 'utf8');
+    return signatureCheck(alg, createPublicKey(pem));
   }
   throw new Error(`floor app: unsupported JWT_ALGORITHM ${alg}`);
 }
