@@ -32,12 +32,7 @@ export class StoreJanitor {
       warn(`Redis at ${settings.redisUrl} unavailable, its rows are skipped: ${describe(error)}`);
     }
     try {
-      this.tablesBefore = await this.withPg(async (client) => {
-        const result = await client.query<{ found: string | null }>(
-          `SELECT to_regclass('public.jwt_security_sessions')::text AS found`,
-        );
-        return result.rows[0]?.found !== null;
-      });
+      this.tablesBefore = await this.withPg((client) => this.tablesExist(client));
       available.push('postgres');
     } catch (error) {
       warn(
@@ -95,10 +90,7 @@ export class StoreJanitor {
     const sids = [...this.ids.postgres.sids];
     const refs = [...sids, ...this.ids.postgres.jtis];
     return this.withPg(async (client) => {
-      const found = await client.query<{ found: string | null }>(
-        `SELECT to_regclass('public.jwt_security_sessions')::text AS found`,
-      );
-      if (found.rows[0]?.found === null) return 'PostgreSQL: nothing to clean';
+      if (!(await this.tablesExist(client))) return 'PostgreSQL: nothing to clean';
       const [tokens, sessions, revocations] = this.tables as [string, string, string];
       await client.query(`DELETE FROM ${tokens} WHERE sid = ANY($1::text[])`, [sids]);
       await client.query(`DELETE FROM ${sessions} WHERE sid = ANY($1::text[])`, [sids]);
@@ -113,6 +105,14 @@ export class StoreJanitor {
       await client.query(`DROP TABLE IF EXISTS ${this.tables.join(', ')}`);
       return 'PostgreSQL: dropped the jwt_security_* tables the run created';
     });
+  }
+
+  /** Whether the store's tables exist (its sessions table stands for the three). */
+  private async tablesExist(client: pg.Client): Promise<boolean> {
+    const result = await client.query<{ found: string | null }>(
+      `SELECT to_regclass('public.jwt_security_sessions')::text AS found`,
+    );
+    return result.rows[0]?.found !== null;
   }
 
   private async scan(redis: Redis): Promise<string[]> {
