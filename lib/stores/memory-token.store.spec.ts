@@ -322,6 +322,17 @@ describe('MemoryTokenStore', () => {
       await store.revokeSession('s3', T0);
       expect(listener).toHaveBeenCalledTimes(2);
     });
+
+    it('lets a watcher that throws fail neither the revocation nor the other watchers', async () => {
+      const listener = jest.fn();
+      await store.watchRevocations(() => {
+        throw new Error('watcher bug');
+      });
+      await store.watchRevocations(listener);
+      await expect(store.revokeToken('s1-a0', T0)).resolves.toBe(true);
+      expect(listener).toHaveBeenCalledTimes(1);
+      expect(await store.isRevoked('s1-a0', 's1')).toBe(true);
+    });
   });
 
   describe('expiry', () => {

@@ -1,4 +1,5 @@
 import type { OnModuleDestroy } from '@nestjs/common';
+import { RevocationListeners } from './revocation-listeners.js';
 import {
   TokenStore,
   type NewSessionRecord,
@@ -37,7 +38,7 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
   private readonly subjectSessions = new Map<string, Set<string>>();
   private revocationLog: LoggedRevocation[] = [];
   private seq = 0;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new RevocationListeners();
   private readonly timer: NodeJS.Timeout;
 
   constructor(options: MemoryTokenStoreOptions = {}) {
@@ -242,7 +243,7 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
 
   private log(entry: RevocationEntry): void {
     this.revocationLog.push({ ...entry, seq: ++this.seq });
-    for (const listener of this.listeners) listener();
+    this.listeners.notify();
   }
 
   private index(map: Map<string, Set<string>>, key: string, value: string): void {

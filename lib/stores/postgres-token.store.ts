@@ -17,6 +17,7 @@ import {
   type SessionRow,
   type TokenRow,
 } from './postgres-token.sql.js';
+import { RevocationListeners } from './revocation-listeners.js';
 import {
   TokenStore,
   type NewSessionRecord,
@@ -98,7 +99,7 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
   private readonly purgeInterval: number;
   private readonly retention: number;
   private readonly logger = new Logger('PostgresTokenStore');
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new RevocationListeners();
   private readonly listener: RevocationListener;
   private readonly db: BoundedPool;
   private pool?: pg.Pool;
@@ -136,7 +137,7 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
       () => this.listenConnection(),
       `LISTEN ${this.names.quotedChannel}`,
       this.channel,
-      () => this.notify(),
+      this.listeners.notify,
     );
   }
 
@@ -299,21 +300,10 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
    */
   override async watchRevocations(listener: () => void): Promise<() => Promise<void>> {
     if (this.closed) throw new Error('PostgresTokenStore is closed');
-    this.listeners.add(listener);
-    if (this.listeners.size === 1) this.listener.start();
+    if (this.listeners.add(listener)) this.listener.start();
     return async () => {
-      if (this.listeners.delete(listener) && this.listeners.size === 0) this.listener.stop();
+      if (this.listeners.delete(listener)) this.listener.stop();
     };
-  }
-
-  private notify(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // a listener's failure is its own business
-      }
-    }
   }
 
   /** A new client for LISTEN, with the pool's connection settings. */

@@ -5,6 +5,7 @@ import { RedisConnection, failFastOptions } from './redis-token.connection.js';
 import { listTokens, subjectSessions } from './redis-token.listing.js';
 import { compareIds, toRevocation, toSession, toToken } from './redis-token.records.js';
 import * as scripts from './redis-token.scripts.js';
+import { RevocationListeners } from './revocation-listeners.js';
 import {
   TokenStore,
   type NewSessionRecord,
@@ -72,7 +73,7 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
   private readonly ownsClient: boolean;
   private readonly retention: number;
   private readonly channel: string;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new RevocationListeners();
   private closed = false;
   private readonly runner = (script: scripts.LuaScript, ...args: string[]): Promise<unknown> =>
     this.run(script, ...args);
@@ -203,20 +204,10 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
   override async watchRevocations(listener: () => void): Promise<() => Promise<void>> {
     if (this.closed) throw new Error('RedisTokenStore is closed');
     this.listeners.add(listener);
-    await this.redis.subscribe(this.channel, () => this.notify());
+    await this.redis.subscribe(this.channel, this.listeners.notify);
     return async () => {
-      if (this.listeners.delete(listener) && this.listeners.size === 0) this.redis.unsubscribe();
+      if (this.listeners.delete(listener)) this.redis.unsubscribe();
     };
-  }
-
-  private notify(): void {
-    for (const listener of this.listeners) {
-      try {
-        listener();
-      } catch {
-        // a listener's failure is its own business
-      }
-    }
   }
 
   /** Runs a script by SHA, loading it on the first NOSCRIPT. */
