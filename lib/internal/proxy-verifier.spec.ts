@@ -7,6 +7,7 @@ import type { JwtObjectType, VerifiedToken } from '../interfaces/jwt-claims.inte
 import type { AuthorityClient } from '../services/authority-client.service.js';
 import { KeyRing } from './key-ring.js';
 import { ProxyVerifier, type ProxyVerifierOptions } from './proxy-verifier.js';
+import { TokenCodec } from './token-codec.js';
 
 const INTERVAL_MS = 10_000;
 const MAX_AGE_MS = 300_000;
@@ -133,6 +134,28 @@ describe('ProxyVerifier with the authority’s JWKS', () => {
       expect(result).not.toBeInstanceOf(Promise);
     }
     expect(authority.jwksCalls).toBe(1);
+  });
+
+  it('a known token is left to the codec: its header is not read once more', () => {
+    const knowsKeyOf = jest.spyOn(TokenCodec.prototype, 'knowsKeyOf');
+    const token = signed('p256', 'a');
+    for (let i = 0; i < 3; i++) expect(proxy.verify(token, 'access')).not.toBeInstanceOf(Promise);
+    expect(knowsKeyOf).not.toHaveBeenCalled();
+  });
+
+  it('an unknown kid fetches the keys once per interval, then is verified or refused', async () => {
+    authority.jwksAnswer = { keys: [jwk('p256', 'a'), jwk('p256', 'b')] };
+    // Within the interval of the start-up fetch: refused at once, nothing fetched.
+    expect(await code(() => proxy.verify(signed('p256', 'b'), 'access'))).toBe('token_invalid');
+    expect(authority.jwksCalls).toBe(1);
+    now += INTERVAL_MS;
+    const rotated = proxy.verify(signed('p256', 'b'), 'access');
+    expect(rotated).toBeInstanceOf(Promise);
+    expect((await rotated).header.kid).toBe('b');
+    expect(authority.jwksCalls).toBe(2);
+    // Still unknown after that fetch: refused without another one.
+    expect(await code(() => proxy.verify(signed('p256', 'c'), 'access'))).toBe('token_invalid');
+    expect(authority.jwksCalls).toBe(2);
   });
 
   it('jwksMaxAge: once the keys are older, the next request fetches them in the background', async () => {

@@ -76,21 +76,38 @@ export class ProxyVerifier {
   verify(token: string, expect: JwtObjectType | undefined): VerifiedToken | Promise<VerifiedToken> {
     if (this.remote) return this.askAuthority(token, expect);
     const codec = this.codec;
-    if (codec && (codec.knowsKeyOf(token) || !this.mayRefetch())) {
+    if (codec) {
       // Stale keys are fetched again in the background, at most once per interval, failures
       // included: an authority that is down does not get one fetch per guarded request.
       if (this.isStale() && this.mayRefetch() && this.mayRetry()) {
         void this.refresh().catch(() => undefined);
       }
-      return codec.verify(token);
+      // The codec is tried first: a known token is a cache hit, and its header is read only
+      // when it fails. An unknown kid may then be a rotation; any other refusal stands.
+      try {
+        return codec.verify(token);
+      } catch (error) {
+        if (
+          !(error instanceof TokenInvalidError) ||
+          !this.mayRefetch() ||
+          codec.knowsKeyOf(token)
+        ) {
+          throw error;
+        }
+      }
     }
-    if (!JWS_COMPACT.test(token) || token.length > this.options.maxTokenSize) {
-      throw new TokenMalformedError();
-    }
+    this.assertCompact(token);
     // A fetch failed moments ago: the authority stays unavailable until the interval is over.
     if (!this.mayRetry()) throw new ServiceUnavailableError();
     // Unknown kid (keys rotated on the authority) or keys never loaded: fetch once, then decide.
     return this.refresh().then(() => this.verify(token, expect));
+  }
+
+  /** Refuses what is no compact JWS, or is too large, before the authority is asked about it. */
+  private assertCompact(token: string): void {
+    if (!JWS_COMPACT.test(token) || token.length > this.options.maxTokenSize) {
+      throw new TokenMalformedError();
+    }
   }
 
   /** Whether the JWKS may be fetched again now: the last successful fetch is old enough. */
@@ -152,9 +169,7 @@ export class ProxyVerifier {
     token: string,
     expect: JwtObjectType | undefined,
   ): VerifiedToken | Promise<VerifiedToken> {
-    if (!JWS_COMPACT.test(token) || token.length > this.options.maxTokenSize) {
-      throw new TokenMalformedError();
-    }
+    this.assertCompact(token);
     const now = Date.now();
     const cached = this.answers.get(token);
     if (cached) {
@@ -173,10 +188,11 @@ export class ProxyVerifier {
           if (!header || !hasClaimShapes(claims, false)) throw new TokenInvalidError();
           this.checkVouched(claims);
           const verified = deepFreeze({ token, header, claims });
-          if (this.answers.size >= this.options.cacheSize) {
-            this.answers.delete(this.answers.keys().next().value!);
-          }
           if (this.options.cacheSize > 0) {
+            // Full: the oldest answer gives up its place (a Map keeps insertion order).
+            if (this.answers.size >= this.options.cacheSize) {
+              this.answers.delete(this.answers.keys().next().value!);
+            }
             this.answers.set(token, {
               verified,
               until: Date.now() + this.options.claimsTtlMs,
