@@ -1,3 +1,4 @@
+import { ADAPTERS } from './config.js';
 import { find, machineLine, type Results } from './report.js';
 
 /** Configurations drawn, in order: our guard (warm, cold, stores) then the recipe. */
@@ -94,7 +95,7 @@ export function chartSvg(results: Results): string {
     const y = top + index * group;
     const impl = id.startsWith('recipe') ? 'recipe' : id.startsWith('floor') ? 'floor' : 'ours';
     parts.push(text(left - 8, y + bar + 4, label, 'text-anchor="end"'));
-    (['fastify', 'express'] as const).forEach((adapter, j) => {
+    ADAPTERS.forEach((adapter, j) => {
       const row = find(results, id, adapter);
       const by = y + j * bar;
       if (!row || !Number.isFinite(row.ratio)) {

@@ -1,4 +1,4 @@
-import type { Adapter } from './config.js';
+import { ADAPTERS, ALGS, type Adapter } from './config.js';
 import type { MemoryResult } from './memory.js';
 import type { MicroResult } from './micro.js';
 import type { PropagationResult } from './propagation.js';
@@ -86,7 +86,7 @@ function httpTable(results: Results): string[] {
   for (const id of TABLE_ROWS) {
     const cells: string[] = [];
     let label = '';
-    for (const adapter of ['fastify', 'express'] as const) {
+    for (const adapter of ADAPTERS) {
       const row = find(results, id, adapter);
       if (!row) {
         cells.push('—', '—', '—', '—');
@@ -111,11 +111,10 @@ function httpTable(results: Results): string[] {
 function latencyTable(results: Results): string[] {
   const ids = TABLE_ROWS.filter((id) => id.startsWith('ours-'));
   const rows: string[] = [];
-  let share = '';
   for (const id of ids) {
     const cells: string[] = [];
     let label = '';
-    for (const adapter of ['fastify', 'express'] as const) {
+    for (const adapter of ADAPTERS) {
       const row = find(results, id, adapter);
       const paced = row?.paced;
       if (!row || !paced) {
@@ -123,7 +122,6 @@ function latencyTable(results: Results): string[] {
         continue;
       }
       label = row.label;
-      share = String(results.settings.latencyLoad ?? '');
       const bad = paced.measured.non2xx > 0 ? ` ⚠ ${paced.measured.non2xx} non-2xx` : '';
       cells.push(
         `${fmt(paced.open.rps)} / ${fmt(paced.measured.rps)}${bad}`,
@@ -138,7 +136,7 @@ function latencyTable(results: Results): string[] {
   return [
     '## Latency at the same offered load',
     '',
-    `Each connection pauses between requests so that the load is about ${Number(share) * 100}% of`,
+    `Each connection pauses between requests so that the load is about ${Number(results.settings.latencyLoad) * 100}% of`,
     'what the open route sustained in the same process; the open route and the guarded route run',
     'alternately at that same load. Cells: open route / guarded route; p99 ×open is the median',
     'over the rounds of the per-round ratio.',
@@ -153,9 +151,9 @@ function latencyTable(results: Results): string[] {
 /** Ours vs the recipe in req/s (issue target 2), and each store vs the memory store (target 3). */
 function comparisons(results: Results): string[] {
   const lines: string[] = [];
-  for (const adapter of ['fastify', 'express'] as const) {
+  for (const adapter of ADAPTERS) {
     const name = adapter === 'fastify' ? 'Fastify' : 'Express';
-    const speedups = (['HS256', 'RS256', 'ES256'] as const).flatMap((alg) => {
+    const speedups = ALGS.flatMap((alg) => {
       const ours = find(results, `ours-${alg}-warm`, adapter);
       const recipe = find(results, `recipe-${alg}`, adapter);
       return ours && recipe
@@ -164,7 +162,7 @@ function comparisons(results: Results): string[] {
     });
     if (speedups.length)
       lines.push(`- ${name}: our guard / recipe guard (req/s, warm): ${speedups.join(', ')}`);
-    const floors = (['HS256', 'RS256', 'ES256'] as const).flatMap((alg) => {
+    const floors = ALGS.flatMap((alg) => {
       const ours = find(results, `ours-${alg}-cold`, adapter);
       const floor = find(results, `floor-${alg}-cold`, adapter);
       return ours && floor ? [`${alg} ${(ours.ratio / floor.ratio).toFixed(2)}`] : [];
@@ -202,7 +200,7 @@ function microTables(micro: readonly MicroResult[]): string[] {
     );
     const impls = [...new Set(micro.filter((m) => m.kind === kind).map((m) => m.impl))];
     for (const impl of impls) {
-      const cells = (['HS256', 'RS256', 'ES256'] as const).map((alg) => {
+      const cells = ALGS.map((alg) => {
         const result = micro.find((m) => m.kind === kind && m.alg === alg && m.impl === impl);
         const floor = micro.find(
           (m) => m.kind === kind && m.alg === alg && m.impl === 'node:crypto floor',
