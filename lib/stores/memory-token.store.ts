@@ -174,7 +174,8 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
   }
 
   async revocationsSince(cursor: string | undefined, now: number): Promise<RevocationBatch> {
-    const after = cursor === undefined ? 0 : Number(cursor);
+    // A cursor it did not make replays everything, as the other stores do: never fewer.
+    const after = cursor !== undefined && /^\d{1,15}$/.test(cursor) ? Number(cursor) : 0;
     const entries: RevocationEntry[] = [];
     for (const { seq, ...entry } of this.revocationLog) {
       if (seq > after && entry.expiresAt > now) entries.push(entry);

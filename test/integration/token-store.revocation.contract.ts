@@ -168,9 +168,17 @@ export function describeRevocationContract(ctx: ContractContext): void {
       expect(entry!.expiresAt).toBe(late.expiresAt);
     });
 
-    it('ignores a cursor it did not make', async () => {
-      const batch = await ctx.store.revocationsSince('not-a-cursor', nowSeconds());
+    it('ignores a cursor it did not make, replaying all that is still relevant', async () => {
+      const now = nowSeconds();
+      const { access } = await ctx.open();
+      await ctx.store.revokeToken(access.jti, now);
+      const batch = await ctx.store.revocationsSince('not-a-cursor', now);
       expect(typeof batch.cursor).toBe('string');
+      expect(batch.entries).toContainEqual({
+        kind: 'token',
+        id: access.jti,
+        expiresAt: access.expiresAt,
+      });
     });
   });
 
