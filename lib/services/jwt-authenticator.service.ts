@@ -140,34 +140,21 @@ export class JwtAuthenticator implements OnModuleInit {
   ): JwtAuthContext | undefined | Promise<JwtAuthContext | undefined> {
     if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
     const token = this.extractor.extract(request, requirements.object);
-    if (token === undefined) {
-      if (requirements.optional) return undefined;
-      throw new TokenMissingError();
-    }
-    // A second guard on the same request (an APP_GUARD and @UseGuards): the token was verified
-    // and the principal loaded already; only this route's requirements are left to check.
+    if (token === undefined) return anonymous(requirements);
+    // A second guard on the same request (an APP_GUARD and @UseGuards): the token was verified,
+    // its CSRF header checked (every context recorded on an HTTP request was) and the principal
+    // loaded already; only this route's requirements are left to check.
     const known = getAuthContext(request);
     if (known !== undefined && known.token === token) {
       this.checkRequirements(known.claims, requirements);
-      this.checkCsrf(request, known.claims);
       return known;
     }
-    const verified = this.tokens.check(token, requirements.object);
-    if (verified instanceof Promise) {
-      return verified.then((v) => {
-        this.checkRequirements(v.claims, requirements);
-        this.checkCsrf(request, v.claims);
-        return this.complete(request, v);
-      });
-    }
-    this.checkRequirements(verified.claims, requirements);
-    this.checkCsrf(request, verified.claims);
-    return this.complete(request, verified);
+    return this.verify(token, request, requirements.object, requirements, true);
   }
 
   /**
    * Authenticates a request that must carry a token of kind `expect` (`undefined`: either kind),
-   * without route requirements. Used by the auth controller.
+   * without route requirements. Used by the auth controller and the passport strategy.
    */
   authenticateToken(
     request: HttpRequestLike,
@@ -176,15 +163,7 @@ export class JwtAuthenticator implements OnModuleInit {
     if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
     const token = this.extractor.extract(request, expect);
     if (token === undefined) throw new TokenMissingError();
-    const verified = this.tokens.check(token, expect);
-    if (verified instanceof Promise) {
-      return verified.then((v) => {
-        this.checkCsrf(request, v.claims);
-        return this.completeRequest(request, v);
-      });
-    }
-    this.checkCsrf(request, verified.claims);
-    return this.completeRequest(request, verified);
+    return this.verify(token, request, expect, undefined, true);
   }
 
   /**
@@ -198,69 +177,27 @@ export class JwtAuthenticator implements OnModuleInit {
     requirements: RouteRequirements,
   ): JwtAuthContext | undefined | Promise<JwtAuthContext | undefined> {
     if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
-    if (token === undefined) {
-      if (requirements.optional) return undefined;
-      throw new TokenMissingError();
-    }
-    const verified = this.tokens.check(token, requirements.object);
-    if (verified instanceof Promise) {
-      return verified.then((v) => {
-        this.checkRequirements(v.claims, requirements);
-        return this.complete(target, v);
-      });
-    }
-    this.checkRequirements(verified.claims, requirements);
-    return this.complete(target, verified);
-  }
-
-  /**
-   * Cookie mode: a token read from a cookie, on a method that changes state, must come with the
-   * CSRF header echoing its `csrf` claim (double submit).
-   */
-  checkCsrf(request: HttpRequestLike, claims: JwtClaims): void {
-    if (!this.csrf || request[FROM_COOKIE] !== true || !isUnsafeMethod(request)) return;
-    if (!csrfMatches(request.headers[this.csrfHeader], claims.csrf)) throw new CsrfMismatchError();
+    if (token === undefined) return anonymous(requirements);
+    return this.verify(token, target, requirements.object, requirements, false);
   }
 
   /** Checks `@JwtObject`, `@Fresh` and `@RequireScopes` against verified claims. */
   checkRequirements(claims: JwtClaims, requirements: RouteRequirements): void {
     if (claims.obj !== requirements.object) throw new TokenWrongTypeError(requirements.object);
-    if (requirements.fresh && claims.fresh !== true) throw new TokenNotFreshError();
-    if (requirements.scopes.length > 0) {
-      const granted = scopesOf(claims);
-      if (!requirements.scopes.every((scope) => granted.includes(scope))) {
-        throw new InsufficientScopeError(requirements.scopes);
-      }
-    }
-  }
-
-  /** Loads the principal (when configured) and records the context on the request. */
-  complete(
-    request: HttpRequestLike,
-    verified: VerifiedToken,
-  ): JwtAuthContext | Promise<JwtAuthContext> {
-    if (!this.principalLoader) {
-      // The verified token (frozen, shared by every request that presents it) is the context.
-      setAuthContext(request, verified);
-      return verified;
-    }
-    return this.loadPrincipal(this.principalLoader, verified.claims).then((principal) => {
-      const auth: JwtAuthContext = { ...verified, principal };
-      setAuthContext(request, auth);
-      return auth;
-    });
+    this.checkGrants(claims, requirements);
   }
 
   /**
-   * `complete()` for one HTTP request: when an earlier guard of the same request already
-   * recorded the context of this very token (its principal loaded), that context is reused, so
-   * the `PrincipalLoader` runs once per request. Not for WebSocket clients, which outlive their
-   * messages: each message loads the principal again.
+   * For one HTTP request, after verification: the CSRF check, then the context. When an earlier
+   * guard of the same request already recorded the context of this very token (its principal
+   * loaded), that context is reused, so the `PrincipalLoader` runs once per request. Not for
+   * WebSocket clients, which outlive their messages: each message loads the principal again.
    */
   completeRequest(
     request: HttpRequestLike,
     verified: VerifiedToken,
   ): JwtAuthContext | Promise<JwtAuthContext> {
+    this.checkCsrf(request, verified.claims);
     const known = getAuthContext(request);
     if (known !== undefined && known.token === verified.token && 'principal' in known) {
       return known;
@@ -285,6 +222,72 @@ export class JwtAuthenticator implements OnModuleInit {
     return error;
   }
 
+  /**
+   * The core of the three `authenticate*()`: verifies `token` as a token of kind `expect`, checks
+   * `@Fresh` and `@RequireScopes` (verification checked the kind), and records the context on
+   * `target`, through `completeRequest()` when it is an HTTP request (`http`).
+   */
+  private verify(
+    token: string,
+    target: HttpRequestLike,
+    expect: JwtObjectType | undefined,
+    requirements: RouteRequirements | undefined,
+    http: boolean,
+  ): JwtAuthContext | Promise<JwtAuthContext> {
+    const verified = this.tokens.check(token, expect);
+    if (verified instanceof Promise) {
+      return verified.then((v) => this.admit(target, v, requirements, http));
+    }
+    return this.admit(target, verified, requirements, http);
+  }
+
+  private admit(
+    target: HttpRequestLike,
+    verified: VerifiedToken,
+    requirements: RouteRequirements | undefined,
+    http: boolean,
+  ): JwtAuthContext | Promise<JwtAuthContext> {
+    if (requirements !== undefined) this.checkGrants(verified.claims, requirements);
+    return http ? this.completeRequest(target, verified) : this.complete(target, verified);
+  }
+
+  /** `@Fresh` and `@RequireScopes`; the kind of token is checked apart. */
+  private checkGrants(claims: JwtClaims, requirements: RouteRequirements): void {
+    if (requirements.fresh && claims.fresh !== true) throw new TokenNotFreshError();
+    if (requirements.scopes.length > 0) {
+      const granted = scopesOf(claims);
+      if (!requirements.scopes.every((scope) => granted.includes(scope))) {
+        throw new InsufficientScopeError(requirements.scopes);
+      }
+    }
+  }
+
+  /**
+   * Cookie mode: a token read from a cookie, on a method that changes state, must come with the
+   * CSRF header echoing its `csrf` claim (double submit).
+   */
+  private checkCsrf(request: HttpRequestLike, claims: JwtClaims): void {
+    if (!this.csrf || request[FROM_COOKIE] !== true || !isUnsafeMethod(request)) return;
+    if (!csrfMatches(request.headers[this.csrfHeader], claims.csrf)) throw new CsrfMismatchError();
+  }
+
+  /** Loads the principal (when configured) and records the context on the request. */
+  private complete(
+    request: HttpRequestLike,
+    verified: VerifiedToken,
+  ): JwtAuthContext | Promise<JwtAuthContext> {
+    if (!this.principalLoader) {
+      // The verified token (frozen, shared by every request that presents it) is the context.
+      setAuthContext(request, verified);
+      return verified;
+    }
+    return this.loadPrincipal(this.principalLoader, verified.claims).then((principal) => {
+      const auth: JwtAuthContext = { ...verified, principal };
+      setAuthContext(request, auth);
+      return auth;
+    });
+  }
+
   private async loadPrincipal(loader: PrincipalLoader, claims: JwtClaims): Promise<unknown> {
     let principal: unknown;
     try {
@@ -299,8 +302,14 @@ export class JwtAuthenticator implements OnModuleInit {
   }
 }
 
+/** No token: an anonymous request on an `@OptionalJwt()` route, `token_missing` elsewhere. */
+function anonymous(requirements: RouteRequirements): undefined {
+  if (requirements.optional) return undefined;
+  throw new TokenMissingError();
+}
+
 /** Scopes of a token: its `scope` claim, a space-separated string or an array of strings. */
-export function scopesOf(claims: JwtClaims): string[] {
+function scopesOf(claims: JwtClaims): string[] {
   const { scope } = claims;
   if (typeof scope === 'string') return scope.split(' ').filter(Boolean);
   if (Array.isArray(scope)) return scope.filter((s): s is string => typeof s === 'string');

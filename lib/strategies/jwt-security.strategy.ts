@@ -54,7 +54,7 @@ export class JwtSecurityStrategy extends PassportStrategy(Strategy, JWT_SECURITY
     @Inject(JWT_SECURITY_OPTIONS) private readonly options: JwtSecurityOptions,
     @Inject(JWT_SECURITY_KEYS) keys: KeyRing,
     private readonly authenticator: JwtAuthenticator,
-    private readonly tokens: JwtTokenService,
+    tokens: JwtTokenService,
   ) {
     const strategyOptions: StrategyOptionsWithRequest = {
       passReqToCallback: true,
@@ -116,23 +116,16 @@ export class JwtSecurityStrategy extends PassportStrategy(Strategy, JWT_SECURITY
 
   async validate(request: HttpRequestLike): Promise<JwtClaims> {
     const verified = request[VERIFIED] as VerifiedToken;
-    this.authenticator.checkCsrf(request, verified.claims);
     return (await this.authenticator.completeRequest(request, verified)).claims;
   }
 
+  /** The module's path alone: the same one the auth controller authenticates with. */
   private authenticateNatively(req: HttpRequestLike): void {
     try {
-      const token = this.authenticator.extractor.extract(req, req[EXPECT] as JwtObjectType);
-      if (token === undefined) return this.error(new TokenMissingError());
-      Promise.resolve(this.tokens.check(token, req[EXPECT] as JwtObjectType))
-        .then((verified) => {
-          this.authenticator.checkCsrf(req, verified.claims);
-          return this.authenticator.completeRequest(req, verified);
-        })
-        .then(
-          (auth) => this.success(auth.claims),
-          (error: unknown) => this.error(toJwtSecurityError(error, req)),
-        );
+      Promise.resolve(this.authenticator.authenticateToken(req, req[EXPECT] as JwtObjectType)).then(
+        (auth) => this.success(auth.claims),
+        (error: unknown) => this.error(toJwtSecurityError(error, req)),
+      );
     } catch (error) {
       this.error(toJwtSecurityError(error, req));
     }
