@@ -7,7 +7,7 @@ import {
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { JwtAlgorithm, KeyInput } from '../interfaces/jwt-security-options.interface.js';
-import { isHmac, keyMismatch } from './algorithms.js';
+import { hashBytes, isHmac, keyMismatch } from './algorithms.js';
 
 /** A key tokens can be verified with. */
 export interface RingKey {
@@ -185,7 +185,7 @@ function importSecret(
     }
     secret = createSecretKey(bytes);
   }
-  const minimum = Number(alg.slice(2)) / 8;
+  const minimum = hashBytes(alg);
   if (secret.symmetricKeySize! < minimum) {
     warnings.push(
       `${name}: ${secret.symmetricKeySize} bytes is shorter than the ${minimum}-byte output of ${alg}; use a longer random secret`,
