@@ -20,10 +20,13 @@ export function jwtOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSecu
   const options: JwtSecurityModuleOptions = {
     mode,
     algorithm,
-    credentials: UsersCredentials,
+    // The authority checks credentials and throttles logins: a proxy takes neither option.
+    ...(mode !== 'proxy' && {
+      credentials: UsersCredentials,
+      ...(env.JWT_LOGIN_THROTTLE === 'off' && { loginThrottle: false }),
+    }),
     eventListener: AuditLog,
     store: storeFromEnv(env.JWT_STORE),
-    ...(env.JWT_LOGIN_THROTTLE === 'off' && { loginThrottle: false }),
     // Header for API clients and curl, cookies for the browser demo at /demo (local mode only:
     // a proxy reads the header alone).
     tokenLocation: tokenLocationFromEnv(env.JWT_TOKEN_LOCATION, mode),
@@ -38,11 +41,6 @@ export function jwtOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): JwtSecu
     ...(env.JWT_PRIVATE_KEY_FILE && { privateKey: readFileSync(env.JWT_PRIVATE_KEY_FILE, 'utf8') }),
     ...(env.JWT_PUBLIC_KEY_FILE && { publicKey: readFileSync(env.JWT_PUBLIC_KEY_FILE, 'utf8') }),
   };
-  // The authority checks credentials and throttles logins: a proxy takes neither option.
-  if (mode === 'proxy') {
-    delete options.credentials;
-    delete options.loginThrottle;
-  }
   if (mode === 'local') addEphemeralKeys(options, algorithm);
   return options;
 }
