@@ -21,6 +21,7 @@ import {
   InvalidRequestError,
   NotFoundError,
   ServiceUnavailableError,
+  TokenMissingError,
 } from '../errors/jwt-security.errors.js';
 import type { JwtObjectType, TokenPair } from '../interfaces/jwt-claims.interface.js';
 import { Public } from '../decorators/public.decorator.js';
@@ -28,7 +29,6 @@ import { JWT_SECURITY_KEYS, JWT_SECURITY_OPTIONS } from '../jwt-security.constan
 import type { JwtAuthContext } from '../internal/auth-context.js';
 import { ErrorHeadersInterceptor } from '../internal/error-headers.interceptor.js';
 import { loginContext, setResponseHeader, type HttpRequestLike } from '../internal/http.js';
-import { TokenMissingError } from '../errors/jwt-security.errors.js';
 import {
   AuthorityClient,
   type AuthorityRequest,
@@ -254,10 +254,7 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
           await this.authority.forward({
             method: 'POST',
             path: 'token',
-            body:
-              input.claims === undefined
-                ? { login: input.login, password: input.password }
-                : { ...input },
+            body: input,
             ...userAgentOf(request),
           }),
         );
@@ -291,7 +288,7 @@ export function createJwtAuthController(prefix: string): Type<unknown> {
       onSuccess?: (token: string) => void,
       expect?: JwtObjectType,
     ): Promise<unknown> {
-      if (this.options.mode === 'disabled') throw new ServiceUnavailableError();
+      // No mode check: an authority client exists in proxy mode only.
       const token = this.authenticator.extractor.extract(request, expect);
       if (token === undefined) throw new TokenMissingError();
       const answer = await this.authority!.forward({
