@@ -1,11 +1,10 @@
 import fastifyCookie from '@fastify/cookie';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import cookieParser from 'cookie-parser';
 import { APP_SIGNED_COOKIE, CookieProbeController } from '../fixtures/cookie-probe.controller.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
-import { ADAPTERS, httpAdapter, request, type RunningApp } from '../utils/http-app.js';
+import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
 import { AUTH, expectError } from '../utils/jwt-e2e.js';
 import { jar, setCookies, type SetCookie } from '../utils/set-cookies.js';
 
@@ -26,18 +25,17 @@ class CookieMiddlewareAppModule {
  * The app with the platform's own cookie middleware: cookie-parser on Express, @fastify/cookie
  * on Fastify, with a secret (signed cookies) or without.
  */
-async function startWithMiddleware(
+function startWithMiddleware(
   adapter: (typeof ADAPTERS)[number],
   secret: string | undefined,
 ): Promise<RunningApp> {
-  const app = await NestFactory.create(CookieMiddlewareAppModule.create(), httpAdapter(adapter), {
-    logger: false,
+  return startApp(CookieMiddlewareAppModule.create(), adapter, {
+    setup: async (app) => {
+      if (adapter === 'express') {
+        app.use(secret === undefined ? cookieParser() : cookieParser(secret));
+      } else await (app as NestFastifyApplication).register(fastifyCookie, { secret });
+    },
   });
-  if (adapter === 'express') app.use(secret === undefined ? cookieParser() : cookieParser(secret));
-  else await (app as NestFastifyApplication).register(fastifyCookie, { secret });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
 }
 
 const MIDDLEWARE = { express: 'cookie-parser', fastify: '@fastify/cookie' } as const;

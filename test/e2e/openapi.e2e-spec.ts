@@ -5,8 +5,9 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyStaticStandIn from '../utils/fastify-static.stand-in.js';
-import { ADAPTERS, httpAdapter, request, type HttpAnswer } from '../utils/http-app.js';
+import { ADAPTERS, httpAdapter, request, startApp, type HttpAnswer } from '../utils/http-app.js';
 import { AUTH, expectStatus, login } from '../utils/jwt-e2e.js';
+import { jar, setCookies } from '../utils/set-cookies.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import { AppModule } from '../../sample/app.module.js';
 import { setupOpenApi } from '../../sample/openapi.js';
@@ -117,11 +118,8 @@ async function startSample(adapter: (typeof ADAPTERS)[number]): Promise<{
   app: INestApplication;
   base: string;
 }> {
-  const app = await NestFactory.create(AppModule, httpAdapter(adapter), { logger: false });
-  setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { app, base: `http://127.0.0.1:${port}` };
+  const { app, url } = await startApp(AppModule, adapter, { setup: setupOpenApi });
+  return { app, base: url };
 }
 
 describe.each(ADAPTERS)('OpenAPI document of the sample (%s)', (adapter) => {
@@ -352,40 +350,29 @@ describe.each(ADAPTERS)('OpenAPI of a differently configured module (%s)', (adap
   });
 
   it('cookies only: no tokens in the body, and the CSRF refusal it answers is documented', async () => {
-    const app = await NestFactory.create(
-      LocalAppModule.with({ tokenLocation: ['cookie'] }),
-      httpAdapter(adapter),
-      { logger: false },
-    );
+    const running = await startApp(LocalAppModule.with({ tokenLocation: ['cookie'] }), adapter);
     try {
-      const doc = await documentOf(app);
+      const doc = await documentOf(running.app);
       const issued = json(doc.paths[`${AUTH}/login`].post.responses['200']);
       expect(issued.required).toEqual(['status']);
       expect(Object.keys(issued.properties)).toEqual(['status']);
 
-      await app.listen(0, '127.0.0.1');
-      const { port } = app.getHttpServer().address() as { port: number };
-      const base = `http://127.0.0.1:${port}`;
-      const answer = await request(`${base}${AUTH}/login`, {
+      const answer = await request(`${running.url}${AUTH}/login`, {
         method: 'POST',
         json: { login: 'user1', password: 'passwd' },
       });
       expectStatus(answer, 200);
       expect(answer.body).toEqual({ status: 'success' });
-      const cookie = answer.headers
-        .getSetCookie()
-        .map((line) => line.split(';')[0])
-        .join('; ');
       // A forged request: the cookies, and no CSRF header.
-      const forged = await request(`${base}${AUTH}/verify`, {
+      const forged = await request(`${running.url}${AUTH}/verify`, {
         method: 'POST',
-        headers: { cookie },
+        headers: { cookie: jar(...setCookies(answer.headers).values()) },
       });
       expect(forged.status).toBe(403);
       const refusal = json(doc.paths[`${AUTH}/verify`].post.responses['403']);
       expect(refusal.properties.code.enum).toContain(forged.body.code);
     } finally {
-      await app.close();
+      await running.close();
     }
   });
 });

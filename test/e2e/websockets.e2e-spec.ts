@@ -1,5 +1,4 @@
 import type { INestApplication } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { JwtTokenService } from 'nest-jwt-security';
@@ -11,7 +10,7 @@ import {
   WsAppModule,
 } from '../fixtures/ws-gateway.fixture.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
-import { ADAPTERS, httpAdapter, request } from '../utils/http-app.js';
+import { ADAPTERS, request, startApp } from '../utils/http-app.js';
 import {
   accessClaims,
   AUTH,
@@ -126,6 +125,14 @@ function expectWsError(message: WsMessage, statusCode: number, code: string): vo
   });
 }
 
+/** The @nestjs/websockets adapter of that name for `app`. */
+function webSocketAdapter(
+  name: (typeof WS_ADAPTERS)[number],
+  app: INestApplication,
+): IoAdapter | WsAdapter {
+  return name === 'socket.io' ? new IoAdapter(app) : new WsAdapter(app);
+}
+
 const COMBINATIONS = WS_ADAPTERS.flatMap((ws) => ADAPTERS.map((http) => [ws, http] as const));
 
 /** `JwtAuthGuard`, `JwtObjectGuard` and the decorators on a gateway, with real clients. */
@@ -150,10 +157,9 @@ describe.each(COMBINATIONS)('WebSocket gateway (%s adapter, %s)', (wsAdapter, pl
       : { headers: { authorization: `Bearer ${token}` } };
 
   beforeAll(async () => {
-    app = await NestFactory.create(WsAppModule.with(), httpAdapter(platform), { logger: false });
-    app.useWebSocketAdapter(wsAdapter === 'socket.io' ? new IoAdapter(app) : new WsAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: base } = await startApp(WsAppModule.with(), platform, {
+      setup: (created) => created.useWebSocketAdapter(webSocketAdapter(wsAdapter, created)),
+    }));
   });
   afterEach(() => {
     for (const client of clients.splice(0)) client.close();
@@ -357,14 +363,13 @@ describe.each(COMBINATIONS)('WebSocket gateway (%s adapter, %s)', (wsAdapter, pl
 /** With the ws adapter, the guard sees the upgrade request only through attachUpgradeRequest(). */
 describe.each(ADAPTERS)('ws adapter without attachUpgradeRequest() (%s)', (platform) => {
   it('fails closed: a token in the header or the query is not seen, token_missing', async () => {
-    const app = await NestFactory.create(
+    const { app, url: base } = await startApp(
       WsAppModule.with({}, BareWsFixtureGateway),
-      httpAdapter(platform),
-      { logger: false },
+      platform,
+      {
+        setup: (created) => created.useWebSocketAdapter(new WsAdapter(created)),
+      },
     );
-    app.useWebSocketAdapter(new WsAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    const base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
     const { accessToken } = await login(base, 'user1', 'passwd');
     const client = await connectWs(base, {
       headers: { authorization: `Bearer ${accessToken}` },
@@ -385,14 +390,9 @@ describe.each(WS_ADAPTERS)('app-wide JwtAuthGuard on a gateway (%s adapter)', (w
   let base: string;
 
   beforeAll(async () => {
-    app = await NestFactory.create(
-      WsAppModule.with({}, GlobalWsFixtureGateway),
-      httpAdapter('express'),
-      { logger: false },
-    );
-    app.useWebSocketAdapter(wsAdapter === 'socket.io' ? new IoAdapter(app) : new WsAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url: base } = await startApp(WsAppModule.with({}, GlobalWsFixtureGateway), 'express', {
+      setup: (created) => created.useWebSocketAdapter(webSocketAdapter(wsAdapter, created)),
+    }));
   });
   afterAll(() => app.close());
 

@@ -3,12 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { JwtSecurityEvent } from 'nest-jwt-security';
 import { AppModule } from '../../sample/app.module.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { FixtureUsers } from '../fixtures/users.fixture.js';
-import { ADAPTERS, httpAdapter, request, type AdapterName } from '../utils/http-app.js';
+import { ADAPTERS, request, startApp, type AdapterName } from '../utils/http-app.js';
 import { AUTH, login } from '../utils/jwt-e2e.js';
 import { signSegments, segment } from '../utils/keys.js';
 import {
@@ -55,11 +54,11 @@ async function start(
 ): Promise<Captured> {
   const stdio = captureStdio();
   const logger = new CaptureLogger();
-  const app = await NestFactory.create(module, httpAdapter(adapter), { logger });
-  app.useLogger(logger);
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { app, base: `http://127.0.0.1:${port}`, logger, stdio };
+  const { app, url } = await startApp(module, adapter, {
+    logger,
+    setup: (created) => created.useLogger(logger),
+  });
+  return { app, base: url, logger, stdio };
 }
 
 /** Everything that was written anywhere, as one text. */

@@ -1,4 +1,4 @@
-import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -14,17 +14,22 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** Starts `module` on the given platform, on 127.0.0.1 and a free port, without logs. */
+/**
+ * Starts `module` on the given platform, on 127.0.0.1 and a free port, without logs unless a
+ * `logger` is given; `setup` runs before `listen` (middleware, filters, a WebSocket adapter).
+ */
 export async function startApp(
   module: Type<unknown> | DynamicModule,
   adapter: AdapterName,
-  options: { logger?: false | ('log' | 'error' | 'warn')[] } = {},
+  options: {
+    logger?: LoggerService;
+    setup?: (app: INestApplication) => unknown;
+  } = {},
 ): Promise<RunningApp> {
-  const app = await NestFactory.create(
-    module,
-    adapter === 'fastify' ? new FastifyAdapter() : new ExpressAdapter(),
-    { logger: options.logger ?? false },
-  );
+  const app = await NestFactory.create(module, httpAdapter(adapter), {
+    logger: options.logger ?? false,
+  });
+  await options.setup?.(app);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   return {
