@@ -65,13 +65,14 @@ async function send(path, { method = 'GET', body, csrf } = {}) {
 
 /** Calls an API route; an expired access token is refreshed once, silently, then retried. */
 async function api(path, options = {}) {
-  let answer = await send(path, { ...options, csrf: options.method && options.method !== 'GET' ? 'csrf_access_token' : undefined });
+  const request = { ...options, csrf: options.method && options.method !== 'GET' ? 'csrf_access_token' : undefined };
+  let answer = await send(path, request);
   if (answer.status === 401 && answer.data?.code === 'token_expired') {
     const refreshed = await send(AUTH + '/refresh', { method: 'POST', csrf: 'csrf_refresh_token' });
     if (refreshed.status !== 200) return refreshed;
     refreshes += 1;
     $('profile').dataset.refreshes = String(refreshes);
-    answer = await send(path, { ...options, csrf: options.method && options.method !== 'GET' ? 'csrf_access_token' : undefined });
+    answer = await send(path, request);
   }
   return answer;
 }
