@@ -1,5 +1,6 @@
 import { TokenMalformedError } from '../errors/jwt-security.errors.js';
 import type { JwtObjectType } from '../interfaces/jwt-claims.interface.js';
+import type { TokenLocation } from '../interfaces/jwt-security-options.interface.js';
 import { requestCookies } from './cookies.js';
 import type { HttpRequestLike } from './http.js';
 
@@ -7,9 +8,6 @@ const WHITESPACE = /\s/;
 
 /** Request property set when the token was read from a cookie (CSRF applies then). */
 export const FROM_COOKIE = Symbol('jwt-security.from-cookie');
-
-/** Where tokens are looked for, in order. */
-export type TokenLocation = 'header' | 'cookie';
 
 /**
  * Reads the token from the configured places, in order. In the header: with `Authorization`,
@@ -24,12 +22,14 @@ export class TokenExtractor {
   /** `<authType> ` as configured: the common spelling, taken without any parsing. */
   private readonly prefix: string;
   private readonly headerOnly: boolean;
+  /** Cookies to look at, by the kind of token expected (`any`: either kind). */
+  private readonly cookieOrder: Readonly<Record<JwtObjectType | 'any', readonly string[]>>;
 
   constructor(
     authType: string,
     httpHeader: string,
     private readonly locations: readonly TokenLocation[] = ['header'],
-    private readonly cookieNames: { accessName: string; refreshName: string } = {
+    cookieNames: { accessName: string; refreshName: string } = {
       accessName: 'access_token',
       refreshName: 'refresh_token',
     },
@@ -39,6 +39,12 @@ export class TokenExtractor {
     this.withScheme = this.header === 'authorization';
     this.prefix = `${authType} `;
     this.headerOnly = locations.length === 1 && locations[0] === 'header';
+    const { accessName, refreshName } = cookieNames;
+    this.cookieOrder = {
+      access: [accessName],
+      refresh: [refreshName],
+      any: [accessName, refreshName],
+    };
   }
 
   /**
@@ -63,13 +69,7 @@ export class TokenExtractor {
     expect: JwtObjectType | undefined,
   ): string | undefined {
     const cookies = requestCookies(request);
-    const names =
-      expect === 'refresh'
-        ? [this.cookieNames.refreshName]
-        : expect === 'access'
-          ? [this.cookieNames.accessName]
-          : [this.cookieNames.accessName, this.cookieNames.refreshName];
-    for (const name of names) {
+    for (const name of this.cookieOrder[expect ?? 'any']) {
       const value = Object.hasOwn(cookies, name) ? cookies[name] : undefined;
       if (typeof value === 'string' && value.length > 0) {
         if (WHITESPACE.test(value)) throw new TokenMalformedError();
