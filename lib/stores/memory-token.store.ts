@@ -11,6 +11,9 @@ import {
   type SessionRecord,
   type TokenQuery,
   type TokenRecord,
+  byExpiry,
+  byIssue,
+  newestFirst,
   tokenQueryLimit,
 } from './token-store.js';
 
@@ -101,7 +104,7 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
         result.push({ ...session });
       }
     }
-    return result.sort((a, b) => b.createdAt - a.createdAt || (a.sid < b.sid ? -1 : 1));
+    return result.sort(newestFirst);
   }
 
   async listTokens(query: TokenQuery): Promise<TokenRecord[]> {
@@ -252,15 +255,4 @@ export class MemoryTokenStore extends TokenStore implements OnModuleDestroy {
     if (!set) map.set(key, (set = new Set()));
     set.add(value);
   }
-}
-
-function byExpiry(a: TokenRecord, b: TokenRecord): number {
-  return a.expiresAt - b.expiresAt || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0);
-}
-
-function byIssue(a: TokenRecord, b: TokenRecord): number {
-  return (
-    a.issuedAt - b.issuedAt ||
-    (a.obj === b.obj ? (a.jti < b.jti ? -1 : 1) : a.obj === 'refresh' ? -1 : 1)
-  );
 }

@@ -1,6 +1,8 @@
-import { byIssue, toRecords, toSession, toToken, type Hash } from './redis-token.records.js';
+import { toRecords, toSession, toToken, type Hash } from './redis-token.records.js';
 import { READ_RECORDS, type LuaScript } from './redis-token.scripts.js';
 import {
+  byExpiry,
+  byIssue,
   tokenQueryLimit,
   type SessionRecord,
   type TokenQuery,
@@ -111,8 +113,4 @@ export async function listTokens(run: ScriptRunner, query: TokenQuery): Promise<
 /** Every session the subject's index lists, whatever its state. */
 export function subjectSessions(run: ScriptRunner, sub: string): Promise<SessionRecord[]> {
   return walkIndex(run, { index: `u:${sub}`, kind: 's', parse: toSession, sub });
-}
-
-function byExpiry(a: TokenRecord, b: TokenRecord): number {
-  return a.expiresAt - b.expiresAt || (a.jti < b.jti ? -1 : a.jti > b.jti ? 1 : 0);
 }

@@ -59,14 +59,3 @@ export function toRevocation(member: string): RevocationEntry | undefined {
   if (first < 0 || second < 0 || (kind !== 'token' && kind !== 'session')) return undefined;
   return { kind, id: member.slice(second + 1), expiresAt: Number(member.slice(first + 1, second)) };
 }
-
-export function compareIds(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Oldest first; at the same second a refresh token before its access token, then by `jti`. */
-export function byIssue(a: TokenRecord, b: TokenRecord): number {
-  if (a.issuedAt !== b.issuedAt) return a.issuedAt - b.issuedAt;
-  if (a.obj !== b.obj) return a.obj === 'refresh' ? -1 : 1;
-  return compareIds(a.jti, b.jti);
-}

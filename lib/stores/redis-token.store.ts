@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 import { RedisConnection, failFastOptions } from './redis-token.connection.js';
 import { listTokens, subjectSessions } from './redis-token.listing.js';
-import { compareIds, toRevocation, toSession, toToken } from './redis-token.records.js';
+import { toRevocation, toSession, toToken } from './redis-token.records.js';
 import * as scripts from './redis-token.scripts.js';
 import { RevocationListeners } from './revocation-listeners.js';
 import {
@@ -17,6 +17,7 @@ import {
   type SessionRecord,
   type TokenQuery,
   type TokenRecord,
+  newestFirst,
 } from './token-store.js';
 
 /** Options of `RedisTokenStore`. @publicApi */
@@ -138,9 +139,7 @@ export class RedisTokenStore extends TokenStore implements OnModuleInit, OnModul
 
   async listSessions(sub: string, now: number): Promise<SessionRecord[]> {
     const sessions = await subjectSessions(this.runner, sub);
-    return sessions
-      .filter((s) => s.revokedAt === undefined && s.expiresAt > now)
-      .sort((a, b) => b.createdAt - a.createdAt || compareIds(a.sid, b.sid));
+    return sessions.filter((s) => s.revokedAt === undefined && s.expiresAt > now).sort(newestFirst);
   }
 
   /** Reads in steps of a few hundred index entries, one short script each (see `TokenQuery`). */

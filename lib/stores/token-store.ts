@@ -115,6 +115,27 @@ export function tokenQueryLimit(query: Pick<TokenQuery, 'limit'>): number {
   return limit === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor(limit));
 }
 
+/** `listTokens` and `tokenTree` order: oldest first, refresh before access within a second, then `jti`. */
+export function byIssue(a: TokenRecord, b: TokenRecord): number {
+  if (a.issuedAt !== b.issuedAt) return a.issuedAt - b.issuedAt;
+  if (a.obj !== b.obj) return a.obj === 'refresh' ? -1 : 1;
+  return compareIds(a.jti, b.jti);
+}
+
+/** The tokens a capped `listTokens` keeps: those that expire first, then by `jti`. */
+export function byExpiry(a: TokenRecord, b: TokenRecord): number {
+  return a.expiresAt - b.expiresAt || compareIds(a.jti, b.jti);
+}
+
+/** `listSessions` order: newest first, then by `sid`. */
+export function newestFirst(a: SessionRecord, b: SessionRecord): number {
+  return b.createdAt - a.createdAt || compareIds(a.sid, b.sid);
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /**
  * Where the module keeps its state: the registry of issued tokens and sessions, and the
  * revocations. Being an abstract class, it is both the type and the injection token.
