@@ -82,6 +82,18 @@ local function addToken(t)
   touchSession(t.sid, at)
 end
 
+-- Forgets up to 'limit' log entries that stopped mattering before 'before' (a ZRANGEBYSCORE
+-- bound); returns how many.
+local function dropRevocations(before, limit)
+  local log, byExp = P .. 'rev:log', P .. 'rev:exp'
+  local old = redis.call('ZRANGEBYSCORE', byExp, '-inf', before, 'LIMIT', 0, limit)
+  for _, m in ipairs(old) do
+    redis.call('ZREM', log, m)
+    redis.call('ZREM', byExp, m)
+  end
+  return #old
+end
+
 -- Appends to the revocation log and announces it. 'exp' is when the entry stops mattering (the
 -- revoked thing's expiry plus the module's leeway). Sequence numbers never go backwards, even
 -- if the log expired or was flushed: they are at least the server time in microseconds.
@@ -93,11 +105,7 @@ local function logRevocation(kind, id, exp)
   local member = kind .. '|' .. num(exp) .. '|' .. id
   redis.call('ZADD', log, seq, member)
   redis.call('ZADD', byExp, num(exp), member)
-  local old = redis.call('ZRANGEBYSCORE', byExp, '-inf', '(' .. CLOCK, 'LIMIT', 0, 256)
-  for _, m in ipairs(old) do
-    redis.call('ZREM', log, m)
-    redis.call('ZREM', byExp, m)
-  end
+  dropRevocations('(' .. CLOCK, 256)
   for _, k in ipairs({ seqKey, log, byExp }) do extend(k, exp + R) end
   redis.call('PUBLISH', P .. 'revocations', seq)
 end
@@ -275,11 +283,7 @@ for _, sid in ipairs(sids) do
   end
   redis.call('ZREM', P .. 'sessions', sid)
 end
-local revs = redis.call('ZRANGEBYSCORE', P .. 'rev:exp', '-inf', before, 'LIMIT', 0, limit)
-for _, m in ipairs(revs) do
-  redis.call('ZREM', P .. 'rev:log', m)
-  redis.call('ZREM', P .. 'rev:exp', m)
-end
-if #jtis == limit or #sids == limit or #revs == limit then more = 1 end
+local revs = dropRevocations(before, limit)
+if #jtis == limit or #sids == limit or revs == limit then more = 1 end
 return { count, more }
 `);
