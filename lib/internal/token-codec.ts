@@ -92,11 +92,6 @@ export class TokenCodec {
     }
   }
 
-  /** `kid` and algorithm new tokens are signed with. */
-  get signingKey(): { kid: string; alg: string } | undefined {
-    return this.keys.signing && { kid: this.keys.signing.kid, alg: this.keys.signing.alg };
-  }
-
   encode(claims: object): string {
     if (!this.sign) throw new Error('No signing key: tokens are only issued in local mode');
     return this.sign(claims);
@@ -116,12 +111,6 @@ export class TokenCodec {
     const verified = this.verifyUncached(token, now);
     if (this.options.cacheSize > 0 && this.admit(token)) this.remember(key, verified);
     return verified;
-  }
-
-  /** Forgets every remembered verification (keys or rules changed). */
-  clearCache(): void {
-    this.cache.clear();
-    this.seen.fill(0);
   }
 
   private verifyUncached(token: string, now: number): VerifiedToken {
