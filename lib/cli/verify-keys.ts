@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../interfaces/jwt-security-options.interface.js';
-import { ALGORITHMS, isHmac } from '../internal/algorithms.js';
+import { ALGORITHMS, isHmac, keyMismatch } from '../internal/algorithms.js';
 import { importKeyRing, type KeyRing, type KeyRingInput } from '../internal/key-ring.js';
 import { keyRingFromJwks } from '../internal/remote-key-ring.js';
 import { CliError, readUserFile, UsageError } from './cli-support.js';
@@ -16,12 +16,6 @@ export interface KeySource {
 export const JWKS_TIMEOUT_MS = 5000;
 
 const JWKS_MAX_BYTES = 1024 * 1024;
-
-const CURVE_ALGORITHMS: Record<string, JwtAlgorithm> = {
-  prime256v1: 'ES256',
-  secp384r1: 'ES384',
-  secp521r1: 'ES512',
-};
 
 /**
  * Builds the key ring `verify` checks with, through the module's own import rules. A key file or
@@ -80,11 +74,13 @@ function readPublicKey(text: string): { key: KeyObject; jwkAlg?: JwtAlgorithm } 
 /** ES* by curve, EdDSA for Ed25519/Ed448, RS256 for RSA (PS* and RS384/512 need --alg). */
 function naturalAlgorithm(key: KeyObject): JwtAlgorithm {
   const type = key.asymmetricKeyType;
+  // RSA whatever its size: the import then names a key that is too short.
   if (type === 'rsa') return 'RS256';
-  if (type === 'ed25519' || type === 'ed448') return 'EdDSA';
-  const curveAlg =
-    type === 'ec' ? CURVE_ALGORITHMS[key.asymmetricKeyDetails?.namedCurve ?? ''] : undefined;
-  if (curveAlg) return curveAlg;
+  // The module's own key rules say which curve goes with which ES*.
+  const fits = (['ES256', 'ES384', 'ES512', 'EdDSA'] as const).find(
+    (alg) => keyMismatch(alg, type, key.asymmetricKeyDetails) === undefined,
+  );
+  if (fits) return fits;
   throw new UsageError(`cannot tell the algorithm of this ${type ?? 'unknown'} key: give --alg`);
 }
 
