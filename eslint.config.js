@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'build/', 'coverage/', 'node_modules/', '.ci/tmp/'] },
+  { ignores: ['dist/', 'build/', 'coverage/', 'node_modules/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -24,18 +24,17 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
   {
-    files: [
-      '**/*.spec.ts',
-      '**/*.e2e-spec.ts',
-      '**/*.int-spec.ts',
-      'test/**/*.ts',
-      'bench/**/*.ts',
-    ],
+    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.int-spec.ts', 'test/**/*.ts'],
     languageOptions: { globals: { ...globals.jest } },
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    files: ['sample/main.ts', 'bench/**', '.ci/**', 'scripts/**'],
+    // bench/recipe is the NestJS docs' code, `any` included; the harness prints its report.
+    files: ['bench/**'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off', 'no-console': 'off' },
+  },
+  {
+    files: ['sample/main.ts'],
     rules: { 'no-console': 'off' },
   },
   {
