@@ -5,7 +5,15 @@ import {
   type HttpAnswer,
   type RunningApp,
 } from '../utils/http-app.js';
-import { AUTH, accessClaims, expectError, login, signToken } from '../utils/jwt-e2e.js';
+import { BodyParseErrorFilter } from 'nest-jwt-security';
+import {
+  AUTH,
+  accessClaims,
+  expectError,
+  expectStatus,
+  login,
+  signToken,
+} from '../utils/jwt-e2e.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 
@@ -259,6 +267,49 @@ describe.each(ADAPTERS)('bad inputs never give a 5xx (%s)', (adapter) => {
     ])('%s %s: 4xx', async (method, path) => {
       expect4xx(await request(`${base}${path}`, { method }));
     });
+  });
+});
+
+/**
+ * `BodyParseErrorFilter`, as the sample registers it: the body parser's own 400s (broken JSON,
+ * a JSON body Express' strict parser refuses, Fastify's empty or poisoned JSON) become the
+ * module's `invalid_request`, and every other answer is left as it was.
+ */
+describe.each(ADAPTERS)('BodyParseErrorFilter (%s)', (adapter) => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(LocalAppModule.with(), adapter, {
+      setup: (app) => app.useGlobalFilters(new BodyParseErrorFilter(app.getHttpAdapter())),
+    });
+  });
+  afterAll(() => running.close());
+
+  const post = (body: string, path = `${AUTH}/login`) =>
+    request(`${running.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+
+  it.each([
+    ['syntactically broken JSON', '{"login":"user1",'],
+    ['JSON null', 'null'],
+    ['a JSON number', '42'],
+    ['an empty JSON body', ''],
+    ['a __proto__ key', '{"__proto__":{"login":"user1"},"password":"passwd"}'],
+  ])('%s: 400 invalid_request', async (_name, body) => {
+    expectError(await post(body), 400, 'invalid_request');
+    expectError(await post(body, `${AUTH}/token`), 400, 'invalid_request');
+  });
+
+  it('leaves the other answers alone', async () => {
+    expectStatus(await post('{"login":"user1","password":"passwd"}'), 200);
+    expectError(await request(`${running.url}/protected`), 401, 'token_missing');
+    const tooLarge = await post(JSON.stringify({ login: 'user1', pad: 'x'.repeat(2_000_000) }));
+    expect(tooLarge.status).toBe(413);
+    const unknown = await request(`${running.url}/nowhere`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBeUndefined();
   });
 });
 
