@@ -54,7 +54,7 @@ export interface PacedLatency {
   p50Ratio: number;
 }
 
-export function storeUrl(store: StoreKind): string {
+function storeUrl(store: StoreKind): string {
   return store === 'redis' ? settings.redisUrl : settings.postgresUrl;
 }
 
@@ -305,7 +305,7 @@ function pacedVariants(ctx: HttpContext, variants: Variant[], pauseMs: number): 
 }
 
 /** Per-connection pause that offers `settings.latencyLoad` of `openRps` over the connections. */
-export function paceFor(openRps: number): number {
+function paceFor(openRps: number): number {
   const perConnection = (settings.latencyLoad * openRps) / settings.connections;
   return Math.max(1, Math.round(1000 / perConnection));
 }

@@ -64,7 +64,7 @@ export async function measureSession(
   return Object.fromEntries([...runs].map(([key, list]) => [key, summarize(list)]));
 }
 
-export function summarize(list: readonly WrkResult[]): Measured {
+function summarize(list: readonly WrkResult[]): Measured {
   return {
     rps: median(list.map((r) => r.rps)),
     p50: median(list.map((r) => r.p50)),

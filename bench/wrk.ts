@@ -145,7 +145,7 @@ export async function runWrk(
 }
 
 /** Parses wrk's report (with --latency). */
-export function parseWrk(output: string): WrkResult {
+function parseWrk(output: string): WrkResult {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
   const total = /(\d+) requests in ([\d.]+)(us|ms|s|m|h)/.exec(output);
   if (!rps || !total) throw new Error(`unreadable wrk output:\n${output}`);
