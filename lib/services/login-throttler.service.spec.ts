@@ -1,8 +1,14 @@
+import { jest } from '@jest/globals';
+import type { JwtSecurityOptions } from '../config/jwt-security-options.dto.js';
 import { TooManyAttemptsError } from '../errors/jwt-security.errors.js';
+import { MemoryThrottlerStorage } from '../stores/memory-throttler.storage.js';
+import type { TokenStore } from '../stores/token-store.js';
 import { JwtAuthService } from './jwt-auth.service.js';
 import { JwtSecurityEvents } from './jwt-security-events.service.js';
+import { LoginThrottler } from './login-throttler.service.js';
 import { tokenModule, type TokenModule } from '../../test/utils/token-module.js';
 import type { JwtSecurityEvent } from '../interfaces/jwt-security-event.interface.js';
+import { JWT_SECURITY_OPTIONS } from '../jwt-security.constants.js';
 
 const SECRET = 'a-secret-of-at-least-thirty-two-bytes!!';
 const users: Record<string, string> = { alice: 'right' };
@@ -84,5 +90,19 @@ describe('login throttling', () => {
     expect(events.map((e) => e.type)).toEqual(['login.failed', 'login.succeeded']);
     expect(JSON.stringify(events)).not.toMatch(/wrong|right/);
     expect(m.moduleRef.get(JwtSecurityEvents).enabled).toBe(true);
+  });
+
+  it.each(['proxy', 'disabled'] as const)('opens no counters in %s mode', async (mode) => {
+    const createThrottlerStorage = jest.fn(() => new MemoryThrottlerStorage());
+    const throttler = new LoginThrottler(
+      { ...m.moduleRef.get<JwtSecurityOptions>(JWT_SECURITY_OPTIONS), mode },
+      { createThrottlerStorage } as unknown as TokenStore,
+      m.tokens,
+      m.moduleRef.get(JwtSecurityEvents),
+    );
+    throttler.onModuleInit();
+    expect(createThrottlerStorage).not.toHaveBeenCalled();
+    for (let i = 0; i < 5; i++)
+      await expect(throttler.attempt('alice', {})).resolves.toBeUndefined();
   });
 });

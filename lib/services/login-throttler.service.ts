@@ -49,7 +49,7 @@ export class LoginThrottler implements OnModuleInit, OnApplicationShutdown {
     private readonly tokens: JwtTokenService,
     private readonly events: JwtSecurityEvents,
   ) {
-    const given = options.loginThrottle === false ? {} : (options.loginThrottle ?? {});
+    const given = options.loginThrottle || {};
     this.settings = {
       limit: given.limit ?? 10,
       ipLimit: given.ipLimit ?? 100,
@@ -59,9 +59,10 @@ export class LoginThrottler implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    if (this.options.loginThrottle === false) return;
+    // Only local mode logs users in: a proxy forwards logins and its authority throttles them.
+    if (this.options.loginThrottle === false || this.options.mode !== 'local') return;
     this.storage =
-      this.options.loginThrottle?.storage ??
+      this.options.loginThrottle.storage ??
       this.store.createThrottlerStorage?.() ??
       new MemoryThrottlerStorage();
   }
