@@ -216,25 +216,28 @@ describe.each(COMBINATIONS)('WebSocket gateway (%s adapter, %s)', (wsAdapter, pl
       expect((await client.send('claims')).data.sub).toBe('users:admin');
     });
 
-    it('an auth token that is not a string: token_malformed', async () => {
-      if (wsAdapter !== 'socket.io') return;
-      for (const token of [42, ['a', 'b'], { token: 'x' }]) {
+    // One adapter's own ways: defined for it only, never passed empty on the other.
+    if (wsAdapter === 'socket.io') {
+      it('an auth token that is not a string: token_malformed', async () => {
+        for (const token of [42, ['a', 'b'], { token: 'x' }]) {
+          expectWsError(
+            await (await connect({ auth: { token } })).send('claims'),
+            401,
+            'token_malformed',
+          );
+        }
+      });
+    }
+
+    if (wsAdapter === 'ws') {
+      it('a query token given twice (ws adapter): token_malformed', async () => {
         expectWsError(
-          await (await connect({ auth: { token } })).send('claims'),
+          await (await connect({ rawQuery: 'token=a&token=b' })).send('claims'),
           401,
           'token_malformed',
         );
-      }
-    });
-
-    it('a query token given twice (ws adapter): token_malformed', async () => {
-      if (wsAdapter !== 'ws') return;
-      expectWsError(
-        await (await connect({ rawQuery: 'token=a&token=b' })).send('claims'),
-        401,
-        'token_malformed',
-      );
-    });
+      });
+    }
 
     it('a header with another scheme is no token of ours; the query is read next', async () => {
       const { accessToken } = await login(base, 'user1', 'passwd');
