@@ -150,18 +150,15 @@ function cookieProblem(value: unknown): string | undefined {
   return undefined;
 }
 
-/** Options the user gave (not left to their defaults), per DTO being validated. */
+/**
+ * Options the user gave, per DTO being validated: the DTO's fields hold their defaults before
+ * validation, so its values alone cannot tell a default from an option given (`LocalOnly`).
+ */
 const explicitOptions = new WeakMap<object, ReadonlySet<string>>();
 
-/** Records which options were given, so that defaults never count as set (`LocalOnly`). */
+/** Records which options were given; `validateOptions` does, before validating `dto`. */
 export function markExplicitOptions(dto: JwtSecurityOptionsDto, names: Iterable<string>): void {
   explicitOptions.set(dto, new Set(names));
-}
-
-/** Whether option `name` was given; without a record, any value that is not undefined was. */
-function isExplicit(dto: object, name: string, value: unknown): boolean {
-  const given = explicitOptions.get(dto);
-  return given ? given.has(name) : value !== undefined;
 }
 
 /**
@@ -172,9 +169,9 @@ function LocalOnly(why: string): PropertyDecorator {
   return ValidateBy({
     name: 'localOnly',
     validator: {
-      validate: (value: unknown, args) =>
+      validate: (_value: unknown, args) =>
         (args?.object as JwtSecurityOptionsDto).mode !== 'proxy' ||
-        !isExplicit(args!.object, args!.property, value),
+        explicitOptions.get(args!.object)?.has(args!.property) !== true,
       defaultMessage: () => `is only used in local mode (${why})`,
     },
   });

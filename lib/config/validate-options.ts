@@ -78,6 +78,7 @@ export async function validateOptions(
   }
   const problems: string[] = [];
   const dto = new JwtSecurityOptionsDto();
+  const given: string[] = [];
   for (const [name, value] of Object.entries(raw)) {
     if (name === 'routePrefix') {
       problems.push(
@@ -87,6 +88,7 @@ export async function validateOptions(
       problems.push(`${name}: unknown option`);
     } else if (value !== undefined) {
       (dto as unknown as Record<string, unknown>)[name] = value;
+      given.push(name);
     }
   }
   if (Array.isArray(dto.verificationKeys)) {
@@ -94,10 +96,7 @@ export async function validateOptions(
       Object.assign(new VerificationKeyDto(), entry),
     );
   }
-  markExplicitOptions(
-    dto,
-    Object.keys(raw).filter((name) => (raw as Record<string, unknown>)[name] !== undefined),
-  );
+  markExplicitOptions(dto, given);
   problems.push(...flatten(validateSync(dto, { forbidUnknownValues: false })));
   // Keys are checked as soon as the options they depend on are valid, so that one error lists
   // the key problems together with the others.
