@@ -153,6 +153,8 @@ export function postgresTokenStatements(n: PostgresTokenStoreNames) {
   };
 }
 
+export type PostgresTokenStatements = ReturnType<typeof postgresTokenStatements>;
+
 /** Tokens as the JSON parameter of `createSession` and `extendSession`. */
 export function tokensJson(tokens: NewTokenRecord[]): string {
   return JSON.stringify(

@@ -13,10 +13,12 @@ import {
   toSession,
   toToken,
   tokensJson,
+  type PostgresTokenStatements,
   type RevocationRow,
   type SessionRow,
   type TokenRow,
 } from './postgres-token.sql.js';
+import { PostgresTokenWrites } from './postgres-token.writes.js';
 import { RevocationListeners } from './revocation-listeners.js';
 import {
   TokenStore,
@@ -88,7 +90,8 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
   /** Channel of the revocation notifications. */
   readonly channel: string;
   private readonly names: PostgresTokenStoreNames;
-  private readonly sql: ReturnType<typeof postgresTokenStatements>;
+  private readonly sql: PostgresTokenStatements;
+  private readonly writes: PostgresTokenWrites;
   private readonly schema: string;
   private readonly tablePrefix: string;
   private readonly ownsPool: boolean;
@@ -119,6 +122,7 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
     this.tablePrefix = options.tablePrefix ?? 'jwt_security_';
     this.names = postgresTokenStoreNames(this.schema, this.tablePrefix);
     this.sql = postgresTokenStatements(this.names);
+    this.writes = new PostgresTokenWrites(this.sql, this.names);
     this.channel = this.names.channel;
     this.autoMigrate = options.migrate ?? true;
     this.timeout = integer(options.statementTimeout, 1000, 1, 'statementTimeout');
@@ -191,35 +195,7 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
   }
 
   async rotateRefreshToken(input: RotateRefreshInput): Promise<RotateOutcome> {
-    return this.transaction(async (client) => {
-      // The session first, then the token: the order every writer locks in.
-      const [session] = (
-        await client.query<{ revoked: boolean }>(this.sql.lockSession, [input.sid])
-      ).rows;
-      const [token] = (
-        await client.query<{ sid: string; state: string; ended_at: string | null }>(
-          this.sql.lockToken,
-          [input.jti],
-        )
-      ).rows;
-      if (!token || !session || token.sid !== input.sid) return 'unknown';
-      if (session.revoked) return 'session_revoked';
-      if (token.state === 'revoked') return 'revoked';
-      if (token.state === 'retired') {
-        const grace = input.reuseGrace ?? 0;
-        if (grace > 0 && input.now - Number(token.ended_at ?? 0) <= grace) return 'superseded';
-        await this.endSessions(client, [input.sid], input.now, input.leeway ?? 0);
-        return 'reused';
-      }
-      if (input.retire) await client.query(this.sql.retireToken, [input.jti, input.now]);
-      await client.query(this.sql.extendSession, [
-        input.sid,
-        input.now,
-        input.sessionExpiresAt,
-        tokensJson(input.tokens),
-      ]);
-      return 'rotated';
-    });
+    return this.transaction((client) => this.writes.rotate(client, input));
   }
 
   async findToken(jti: string): Promise<TokenRecord | undefined> {
@@ -246,34 +222,15 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
   }
 
   async revokeToken(jti: string, now: number, leeway = 0): Promise<boolean> {
-    return this.transaction(async (client) => {
-      const [row] = (
-        await client.query<{ state: string; expires_at: string }>(this.sql.lockToken, [jti])
-      ).rows;
-      if (!row) return false;
-      if (row.state !== 'revoked') {
-        await client.query(this.sql.revokeToken, [jti, now]);
-        await this.logRevocations(client, 'token', [jti], [row.expires_at], leeway);
-      }
-      return true;
-    });
+    return this.transaction((client) => this.writes.revokeToken(client, jti, now, leeway));
   }
 
   async revokeSession(sid: string, now: number, leeway = 0): Promise<boolean> {
-    return this.transaction(async (client) => {
-      if ((await client.query(this.sql.lockSession, [sid])).rowCount === 0) return false;
-      await this.endSessions(client, [sid], now, leeway);
-      return true;
-    });
+    return this.transaction((client) => this.writes.revokeSession(client, sid, now, leeway));
   }
 
   async revokeSubject(sub: string, now: number, leeway = 0): Promise<string[]> {
-    return this.transaction(async (client) => {
-      const { rows } = await client.query<{ sid: string }>(this.sql.lockSubject, [sub]);
-      if (rows.length === 0) return [];
-      const sids = rows.map((r) => r.sid);
-      return this.endSessions(client, sids, now, leeway);
-    });
+    return this.transaction((client) => this.writes.revokeSubject(client, sub, now, leeway));
   }
 
   async isRevoked(jti: string, sid: string): Promise<boolean> {
@@ -326,46 +283,6 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
         `Periodic purge failed: ${error instanceof Error ? error.message : String(error)}`,
       );
     }
-  }
-
-  /**
-   * Revokes sessions and their tokens, then logs one revocation per session; returns the ids
-   * of those it revoked (not those already revoked).
-   */
-  private async endSessions(
-    client: Queryable,
-    sids: string[],
-    now: number,
-    leeway: number,
-  ): Promise<string[]> {
-    const { rows } = await client.query<{ sid: string; horizon: string }>(this.sql.endSessions, [
-      sids,
-      now,
-    ]);
-    const revoked = rows.map((r) => r.sid);
-    const horizons = rows.map((r) => r.horizon);
-    await this.logRevocations(client, 'session', revoked, horizons, leeway);
-    return revoked;
-  }
-
-  /**
-   * Appends to the revocation log and notifies, last in the transaction: the advisory lock
-   * makes ids commit in order, so a reader never skips an id that commits later. Each entry
-   * lasts until its expiry plus `leeway`.
-   */
-  private async logRevocations(
-    client: Queryable,
-    kind: 'token' | 'session',
-    refs: string[],
-    expiries: string[],
-    leeway: number,
-  ): Promise<void> {
-    if (refs.length === 0) return;
-    const extra = Number.isFinite(leeway) && leeway > 0 ? Math.floor(leeway) : 0;
-    const until = expiries.map((exp) => String(Number(exp) + extra));
-    await client.query(this.sql.revocationLock, [this.names.revocationLock]);
-    await client.query(this.sql.logRevocations, [kind, refs, until]);
-    await client.query(this.sql.notify, [this.channel, kind]);
   }
 
   /** The schema, applied once (when `migrate` is on); a failure is retried on the next call. */
