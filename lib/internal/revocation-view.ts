@@ -1,6 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { ServiceUnavailableError } from '../errors/jwt-security.errors.js';
 import type { RevocationEntry, TokenStore } from '../stores/token-store.js';
+import { describe, withTimeout } from './store-call.js';
 
 /**
  * This instance's copy of the revocations, so that checking a token costs two map lookups and no
@@ -86,16 +87,10 @@ export class RevocationView {
     const started = Date.now();
     try {
       // Bounded, so that a store that never answers cannot freeze the view for good.
-      let timer: NodeJS.Timeout | undefined;
-      const batch = await Promise.race([
+      const batch = await withTimeout(
         this.store.revocationsSince(this.cursor, Math.floor(started / 1000) - this.leeway),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
-            this.timeoutMs,
-          );
-        }),
-      ]).finally(() => clearTimeout(timer));
+        this.timeoutMs,
+      );
       this.apply(batch.entries);
       this.cursor = batch.cursor;
       this.lastSync = started;
@@ -121,7 +116,5 @@ export class RevocationView {
   }
 }
 
-/** An error's class and message, for logs; stores never put tokens in their messages. */
-export function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
+// describe() lives in store-call.ts now; re-exported for the modules that import it from here.
+export { describe } from './store-call.js';

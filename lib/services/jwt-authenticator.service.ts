@@ -35,7 +35,7 @@ import { getAuthContext, setAuthContext, type JwtAuthContext } from '../internal
 import { applyErrorHeaders } from '../internal/challenge.js';
 import type { HttpRequestLike } from '../internal/http.js';
 import { resolveProvided } from '../internal/resolve-provided.js';
-import { describe } from '../internal/revocation-view.js';
+import { describe } from '../internal/store-call.js';
 import { csrfMatches, isUnsafeMethod } from '../internal/cookies.js';
 import { FROM_COOKIE, TokenExtractor } from '../internal/token-extractor.js';
 import { JwtSecurityEvents } from './jwt-security-events.service.js';
