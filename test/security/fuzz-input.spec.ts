@@ -29,6 +29,27 @@ function outcome<T>(fn: () => T): T | JwtSecurityError {
 }
 
 const WHITESPACE = /\s/;
+/**
+ * The whitespace a header token may not hold: the fast path refuses spaces and tabs, the only
+ * whitespace HTTP parsers let through in ASCII; anything else (e.g. U+00A0 from obs-text) is no
+ * compact JWS and the verifier refuses it as token_malformed.
+ */
+const SPACE_OR_TAB = /[ \t]/;
+
+/** What a token reader gives: nothing, one non-empty token without `whitespace`, or token_malformed. */
+function expectTokenOrMalformed(
+  result: string | undefined | JwtSecurityError,
+  whitespace: RegExp,
+): void {
+  if (result instanceof JwtSecurityError) {
+    expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
+  } else if (result !== undefined) {
+    expect(typeof result).toBe('string');
+    expect(result.length).toBeGreaterThan(0);
+    expect(whitespace.test(result)).toBe(false);
+  }
+}
+
 /** Strings of any code point, lone surrogates included. */
 const anyString = fc.string({ unit: 'binary', maxLength: 200 });
 /** Header values as HTTP frameworks hand them over: a string, several, or nothing. */
@@ -60,16 +81,7 @@ describe('fuzz: TokenExtractor', () => {
       fc.assert(
         fc.property(headerValue, (value) => {
           const result = outcome(() => extractor.extract({ headers: { [header]: value } }));
-          if (result instanceof JwtSecurityError) {
-            expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
-          } else if (result !== undefined) {
-            expect(typeof result).toBe('string');
-            expect(result.length).toBeGreaterThan(0);
-            // The fast path refuses spaces and tabs, the only whitespace HTTP parsers let through
-            // in ASCII; anything else (e.g. U+00A0 from obs-text) is no compact JWS and the
-            // verifier refuses it as token_malformed.
-            expect(/[ \t]/.test(result)).toBe(false);
-          }
+          expectTokenOrMalformed(result, SPACE_OR_TAB);
         }),
         { numRuns: 1500 },
       );
@@ -161,14 +173,10 @@ describe('fuzz: cookies (cookie mode)', () => {
           (header, cookies, expect_) => {
             const request: HttpRequestLike = { headers: { cookie: header as string } };
             if (cookies !== undefined) request.cookies = cookies;
-            const result = outcome(() => extractor.extract(request, expect_));
-            if (result instanceof JwtSecurityError) {
-              expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
-            } else if (result !== undefined) {
-              expect(typeof result).toBe('string');
-              expect(result.length).toBeGreaterThan(0);
-              expect(WHITESPACE.test(result)).toBe(false);
-            }
+            expectTokenOrMalformed(
+              outcome(() => extractor.extract(request, expect_)),
+              WHITESPACE,
+            );
           },
         ),
         { numRuns: 1500 },
@@ -215,14 +223,10 @@ describe('fuzz: WebSocket handshake tokens', () => {
   it('wsToken gives undefined, one token, or token_malformed for any client', () => {
     fc.assert(
       fc.property(client, (c) => {
-        const result = outcome(() => wsToken(c, extractor));
-        if (result instanceof JwtSecurityError) {
-          expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
-        } else if (result !== undefined) {
-          expect(typeof result).toBe('string');
-          expect(result.length).toBeGreaterThan(0);
-          expect(/[ \t]/.test(result)).toBe(false);
-        }
+        expectTokenOrMalformed(
+          outcome(() => wsToken(c, extractor)),
+          SPACE_OR_TAB,
+        );
       }),
       { numRuns: 2000 },
     );
@@ -231,14 +235,10 @@ describe('fuzz: WebSocket handshake tokens', () => {
   it('fromValue gives undefined, one token, or token_malformed for any value', () => {
     fc.assert(
       fc.property(fc.oneof(tokenField, fc.anything()), (value) => {
-        const result = outcome(() => extractor.fromValue(value));
-        if (result instanceof JwtSecurityError) {
-          expect([result.code, result.statusCode]).toEqual(['token_malformed', 401]);
-        } else if (result !== undefined) {
-          expect(typeof result).toBe('string');
-          expect(result.length).toBeGreaterThan(0);
-          expect(WHITESPACE.test(result)).toBe(false);
-        }
+        expectTokenOrMalformed(
+          outcome(() => extractor.fromValue(value)),
+          WHITESPACE,
+        );
       }),
       { numRuns: 1500 },
     );
