@@ -14,7 +14,7 @@ import {
   optionsProvider,
   storeProvider,
 } from './jwt-security.providers.js';
-import { JWT_SECURITY_KEYS, JWT_SECURITY_OPTIONS } from './jwt-security.constants.js';
+import { JWT_SECURITY_OPTIONS } from './jwt-security.constants.js';
 import { JwtAuthService } from './services/jwt-auth.service.js';
 import { JwtAuthenticator } from './services/jwt-authenticator.service.js';
 import { JwtSecurityEvents } from './services/jwt-security-events.service.js';
@@ -70,7 +70,6 @@ import { TokenStore } from './stores/token-store.js';
   ],
   exports: [
     JWT_SECURITY_OPTIONS,
-    JWT_SECURITY_KEYS,
     TokenStore,
     JwtTokenService,
     JwtTokenRegistry,
