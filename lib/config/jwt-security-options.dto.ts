@@ -41,6 +41,8 @@ const asymmetricLocal = (o: JwtSecurityOptionsDto): boolean =>
   o.mode === 'local' && ALGORITHMS.includes(o.algorithm) && !isHmac(o.algorithm);
 /** RFC 7230 token characters: what a header name or an auth scheme may contain. */
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A route prefix, ours (`routePrefix`) or the authority's (`authorityPrefix`). */
+export const ROUTE_PATH = /^[A-Za-z0-9\-._~/:]*$/;
 
 function IsKeyInput(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -414,7 +416,7 @@ export class JwtSecurityOptionsDto {
   authority?: string;
 
   @IsString()
-  @Matches(/^[A-Za-z0-9\-._~/:]*$/, { message: 'must be a URL path such as api/auth/jwt' })
+  @Matches(ROUTE_PATH, { message: 'must be a URL path such as api/auth/jwt' })
   authorityPrefix = 'api/auth/jwt';
 
   @IsInt({ message: 'must be a positive integer (milliseconds)' })

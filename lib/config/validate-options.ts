@@ -9,6 +9,7 @@ import { importKeyRing, type KeyRing } from '../internal/key-ring.js';
 import {
   JwtSecurityOptionsDto,
   markExplicitOptions,
+  ROUTE_PATH,
   VerificationKeyDto,
   type JwtSecurityOptions,
 } from './jwt-security-options.dto.js';
@@ -51,12 +52,10 @@ const KNOWN_OPTIONS = new Set(
 /** Options the key import depends on: a problem on one of them skips the import. */
 const KEY_OPTIONS = /^(mode|algorithm|secret|privateKey|publicKey|keyId|verificationKeys)[:.[]/;
 
-const ROUTE_PREFIX = /^[A-Za-z0-9\-._~/:]*$/;
-
 /** Checks `routePrefix` and returns it without surrounding slashes (`false`: no controller). */
 export function normalizeRoutePrefix(value: unknown): string | false {
   if (value === false) return false;
-  if (typeof value !== 'string' || !ROUTE_PREFIX.test(value)) {
+  if (typeof value !== 'string' || !ROUTE_PATH.test(value)) {
     throw new JwtSecurityConfigError([
       'routePrefix: must be a URL path such as "api/auth/jwt", or false to mount no controller',
     ]);
