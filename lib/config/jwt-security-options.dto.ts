@@ -39,7 +39,7 @@ import { TokenStore } from '../stores/token-store.js';
 const local = (o: JwtSecurityOptionsDto): boolean => o.mode === 'local';
 const asymmetricLocal = (o: JwtSecurityOptionsDto): boolean =>
   o.mode === 'local' && ALGORITHMS.includes(o.algorithm) && !isHmac(o.algorithm);
-/** RFC 7230 token characters: what a header name or an auth scheme may contain. */
+/** RFC 7230 token characters: what a header name, an auth scheme or a cookie name may contain. */
 const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** A route prefix, ours (`routePrefix`) or the authority's (`authorityPrefix`). */
 export const ROUTE_PATH = /^[A-Za-z0-9\-._~/:]*$/;
@@ -103,7 +103,6 @@ function IsLoginThrottle(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const COOKIE_NAMES = ['accessName', 'refreshName', 'csrfAccessName', 'csrfRefreshName'];
 
 /** Why a `cookies` option is wrong, or undefined. */
@@ -126,7 +125,7 @@ function cookieProblem(value: unknown): string | undefined {
   for (const key of [...COOKIE_NAMES, 'csrfHeader']) {
     if (
       v[key] !== undefined &&
-      (typeof v[key] !== 'string' || !COOKIE_NAME.test(v[key] as string))
+      (typeof v[key] !== 'string' || !HTTP_TOKEN.test(v[key] as string))
     ) {
       return `${key} must be a cookie or header name`;
     }
