@@ -1,7 +1,7 @@
 import { ADAPTERS, request } from '../utils/http-app.js';
 import { rawRequest } from './fixtures/raw-http.js';
-import { expectAccepted, expectRefused, ROUTES } from './fixtures/routes.js';
-import { startTarget, type Target, type TokenKind } from './fixtures/target.js';
+import { expectAccepted, expectRefused, kindFor, ROUTES } from './fixtures/routes.js';
+import { startTarget, type Target } from './fixtures/target.js';
 
 type Headers = Record<string, string>;
 type Case = [name: string, code: string, headers: (token: string, t: Target) => Headers];
@@ -88,10 +88,9 @@ describe.each(ADAPTERS)('attacks through the Authorization header (%s)', (adapte
         const forged = target.valid('access').replace(/\.[^.]+$/, '.AAAA');
         const answers: Record<string, string> = {};
         for (const route of ROUTES) {
-          const kind: TokenKind = route.kind === 'refresh' ? 'refresh' : 'access';
           const lines: Array<[string, string]> = [
             ['authorization', `Bearer ${forged}`],
-            ['authorization', `Bearer ${target.valid(kind)}`],
+            ['authorization', `Bearer ${target.valid(kindFor(route))}`],
           ];
           const answer = await rawRequest(`${target.base}${route.path}`, {
             method: route.method,

@@ -3,6 +3,7 @@ import { AUTH } from '../utils/jwt-e2e.js';
 import {
   attackRoutes,
   expectAccepted,
+  kindFor,
   refusedWith,
   ROUTES,
   type TokenRoute,
@@ -98,11 +99,7 @@ describe.each(ADAPTERS)('attacks through the kind of token (%s)', (adapter) => {
     it.each(BAD_OBJ)('obj %s, signed by the real key → token_invalid', async (_name, obj) => {
       const results = await attackRoutes(
         target,
-        (route) =>
-          target.sign(
-            target.header,
-            target.claims(route.kind === 'refresh' ? 'refresh' : 'access', { obj }),
-          ),
+        (route) => target.sign(target.header, target.claims(kindFor(route), { obj })),
         ALL_ROUTES,
       );
       expect(results).toEqual(refusedWith('token_invalid', ALL_ROUTES));

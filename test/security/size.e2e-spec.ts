@@ -1,6 +1,6 @@
 import { ADAPTERS, request } from '../utils/http-app.js';
 import { rawRequest, type RawAnswer } from './fixtures/raw-http.js';
-import { expectRefused, ROUTES } from './fixtures/routes.js';
+import { expectRefused, kindFor, ROUTES } from './fixtures/routes.js';
 import { startTarget, type Target, type TokenKind } from './fixtures/target.js';
 
 const KB = 1024;
@@ -74,10 +74,9 @@ describe.each(ADAPTERS)('attacks by size (%s)', (adapter) => {
     it.each(OVERSIZED)('%s → 400/401/413/431, never 5xx', async (_name, make) => {
       const answers: Record<string, string> = {};
       for (const route of ROUTES) {
-        const kind = route.kind === 'refresh' ? 'refresh' : 'access';
         const answer = await rawRequest(`${target.base}${route.path}`, {
           method: route.method,
-          headers: make(target, kind),
+          headers: make(target, kindFor(route)),
         });
         answers[route.label] = describeAnswer(answer);
       }
