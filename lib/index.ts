@@ -24,6 +24,7 @@ export type {
   VerificationKey,
 } from './interfaces/jwt-security-options.interface.js';
 export type { JwtSecurityOptions } from './config/jwt-security-options.dto.js';
+export type { CookieSettings } from './internal/cookies.js';
 export { JwtSecurityConfigError } from './config/validate-options.js';
 export {
   getJwtSecurityOptionsToken,
@@ -86,7 +87,6 @@ export { JwtAuthenticator, type RouteRequirements } from './services/jwt-authent
 export { JwtSecurityEvents } from './services/jwt-security-events.service.js';
 export { JwtCookies } from './services/jwt-cookies.service.js';
 export { LoginThrottler, type LoginThrottleOptions } from './services/login-throttler.service.js';
-export { AuthorityClient } from './services/authority-client.service.js';
 export { LoginDto } from './controllers/login.dto.js';
 export type { TokenResponse } from './controllers/jwt-auth.controller.js';
 export type { JwtAuthContext } from './internal/auth-context.js';

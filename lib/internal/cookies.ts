@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { parseCookie } from 'cookie';
 import type { HttpRequestLike } from './http.js';
 
-/** Cookie settings of cookie mode (the `cookies` option), with every default applied. */
+/** Cookie settings of cookie mode (the `cookies` option), with every default applied. @publicApi */
 export interface CookieSettings {
   accessName: string;
   refreshName: string;
