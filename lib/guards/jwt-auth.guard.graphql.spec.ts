@@ -3,6 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { ExecutionContextHost } from '@nestjs/core/internal';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { CurrentClaims } from '../decorators/current-claims.decorator.js';
+import type { JwtClaims } from '../interfaces/jwt-claims.interface.js';
 import { JwtSecurityModule } from '../jwt-security.module.js';
 import { JwtTokenService } from '../services/jwt-token.service.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
@@ -54,6 +55,7 @@ const mercurius = (request: object) =>
 describe('GraphQL on Mercurius: the getRequest override of the README', () => {
   let moduleRef: TestingModule;
   let accessToken: string;
+  let access: JwtClaims;
   const bearer = () => ({ headers: { authorization: `Bearer ${accessToken}` } });
 
   beforeAll(async () => {
@@ -68,11 +70,23 @@ describe('GraphQL on Mercurius: the getRequest override of the README', () => {
       providers: [GqlJwtAuthGuard],
     }).compile();
     await moduleRef.init();
-    ({ accessToken } = moduleRef
+    ({ accessToken, access } = moduleRef
       .get(JwtTokenService)
       .issue({ sub: 'users:mercurius', withRefresh: false }));
   });
   afterAll(() => moduleRef.close());
+
+  it('is not needed with a context.req (Apollo): the plain JwtAuthGuard and @CurrentClaims()', async () => {
+    const guard = moduleRef.get(JwtAuthGuard);
+    const context = contextOf('graphql', [undefined, {}, { req: bearer() }, {}]);
+    expect(await guard.canActivate(context)).toBe(true);
+    expect(currentClaims()(context)).toEqual(access);
+    expect(currentClaims('sub')(context)).toBe('users:mercurius');
+    const anonymous = contextOf('graphql', [undefined, {}, { req: { headers: {} } }, {}]);
+    expect(() => guard.canActivate(anonymous)).toThrow(
+      expect.objectContaining({ code: 'token_missing' }),
+    );
+  });
 
   it('is needed: the plain JwtAuthGuard sees no token there (token_missing, not a crash)', () => {
     const guard = moduleRef.get(JwtAuthGuard);
