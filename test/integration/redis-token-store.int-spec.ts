@@ -4,6 +4,14 @@ import { Redis } from 'ioredis';
 import { RedisTokenStore } from '../../lib/stores/redis-token.store.js';
 import { PrivateRedis, REDIS_URL, freePort, sleep } from '../utils/private-servers.js';
 import { dropRedisPrefix } from '../utils/store-backends.js';
+import {
+  HOUR,
+  login,
+  nowSeconds,
+  rotation,
+  subject,
+  successors,
+} from './token-store.contract-kit.js';
 import { describeTokenStoreContract, waitFor } from './token-store.contract.js';
 
 // The stores log connection errors, and these tests cause some on purpose.
@@ -23,12 +31,6 @@ describeTokenStoreContract('RedisTokenStore', async () => {
       await store.onModuleInit();
       stores.push(store);
       return store;
-    },
-    async nativeExpiry(kind, id) {
-      const at = Number(
-        await inspector.call('EXPIRETIME', `${prefix}${kind === 'token' ? 't' : 's'}:${id}`),
-      );
-      return at > 0 ? at : undefined;
     },
     async cleanup() {
       for (const store of stores) await store.onModuleDestroy();
@@ -90,6 +92,28 @@ describe('RedisTokenStore on a real Redis', () => {
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(700);
     }
+    await store.onModuleDestroy();
+  });
+
+  it('keeps native expiries in step with the records', async () => {
+    const store = new RedisTokenStore({ url: REDIS_URL, prefix });
+    /** When Redis itself drops the key (seconds since the epoch; negative when it never does). */
+    const expiry = async (key: string): Promise<number> =>
+      Number(await inspector.call('EXPIRETIME', `${prefix}${key}`));
+    const at = nowSeconds();
+    const records = login(subject(), at, { ttl: HOUR, access: 600 });
+    const { session, refresh, access } = records;
+    await store.createSession(session, [refresh, access]);
+    expect(await expiry(`t:${access.jti}`)).toBeCloseTo(at + 600, -1);
+    expect(await expiry(`t:${refresh.jti}`)).toBeCloseTo(at + HOUR, -1);
+    expect(await expiry(`s:${session.sid}`)).toBeCloseTo(at + HOUR, -1);
+    const next = successors(refresh, at, 2 * HOUR);
+    await store.rotateRefreshToken(
+      rotation(records, at, { tokens: next, sessionExpiresAt: at + 2 * HOUR }),
+    );
+    expect(await expiry(`s:${session.sid}`)).toBeCloseTo(at + 2 * HOUR, -1);
+    expect(await expiry(`t:${next[0]!.jti}`)).toBeCloseTo(at + 2 * HOUR, -1);
+    expect(await expiry(`t:${refresh.jti}`)).toBeCloseTo(at + HOUR, -1);
     await store.onModuleDestroy();
   });
 

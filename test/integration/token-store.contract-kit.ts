@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type {
   NewSessionRecord,
   NewTokenRecord,
+  RotateRefreshInput,
   TokenRecord,
   TokenStore,
 } from '../../lib/stores/token-store.js';
@@ -12,11 +13,6 @@ export interface TokenStoreHarness {
   create(): Promise<TokenStore>;
   /** `true` when two instances from `create()` share their state (Redis, PostgreSQL). */
   shared: boolean;
-  /**
-   * The instant (seconds since the epoch) at which the backend itself drops a record, when it
-   * uses native TTLs; the contract checks it follows the record's expiry.
-   */
-  nativeExpiry?(kind: 'token' | 'session', id: string): Promise<number | undefined>;
   /** Closes what `create()` made and drops the test data. */
   cleanup(): Promise<void>;
 }
@@ -95,6 +91,27 @@ export function successors(
     { ...base, jti: randomUUID(), obj: 'refresh', expiresAt: now + ttl },
     { ...base, jti: randomUUID(), obj: 'access', expiresAt: now + HOUR },
   ];
+}
+
+/**
+ * A rotation of `refresh` (of `session`) at `now`, as `JwtAuthService.refresh()` asks for one:
+ * retire it, record its successors, make the session last an hour from `now`; `overrides`
+ * change any of it.
+ */
+export function rotation(
+  { session, refresh }: Pick<LoginRecords, 'session' | 'refresh'>,
+  now: number,
+  overrides: Partial<RotateRefreshInput> = {},
+): RotateRefreshInput {
+  return {
+    jti: refresh.jti,
+    sid: session.sid,
+    tokens: successors(refresh, now),
+    retire: true,
+    sessionExpiresAt: now + HOUR,
+    now,
+    ...overrides,
+  };
 }
 
 export const active = (t: NewTokenRecord): TokenRecord => ({ ...t, state: 'active' });

@@ -4,6 +4,7 @@ import {
   HOUR,
   active,
   nowSeconds,
+  rotation,
   subject,
   successors,
   type ContractContext,
@@ -83,14 +84,12 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const { session, refresh, access } = await ctx.open(subject(), now - 100);
       const next = successors(refresh, now);
       expect(
-        await ctx.store.rotateRefreshToken({
-          jti: refresh.jti,
-          sid: session.sid,
-          tokens: next,
-          retire: true,
-          sessionExpiresAt: next[0]!.expiresAt,
-          now,
-        }),
+        await ctx.store.rotateRefreshToken(
+          rotation({ session, refresh }, now, {
+            tokens: next,
+            sessionExpiresAt: next[0]!.expiresAt,
+          }),
+        ),
       ).toBe('rotated');
       const tokens = await ctx.store.listTokens({ sid: session.sid, now });
       expect(tokens.map((t) => t.jti)).toEqual([
@@ -190,14 +189,13 @@ export function describeRegistryContract(ctx: ContractContext): void {
         ...successors(refresh, now)[1]!,
         expiresAt: now + HOUR + (i % 3),
       }));
-      await ctx.store.rotateRefreshToken({
-        jti: refresh.jti,
-        sid: session.sid,
-        tokens: many,
-        retire: false,
-        sessionExpiresAt: refresh.expiresAt,
-        now,
-      });
+      await ctx.store.rotateRefreshToken(
+        rotation({ session, refresh }, now, {
+          tokens: many,
+          retire: false,
+          sessionExpiresAt: refresh.expiresAt,
+        }),
+      );
       const capped = await ctx.other.listTokens({ sid: session.sid, now });
       expect(capped).toHaveLength(1000);
       expect(new Set(capped.map((t) => t.jti))).toEqual(new Set(many.map((t) => t.jti)));
@@ -211,14 +209,9 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const now = nowSeconds();
       const { session, refresh, access } = await ctx.open(subject(), now - 50);
       const next = successors(refresh, now);
-      await ctx.store.rotateRefreshToken({
-        jti: refresh.jti,
-        sid: session.sid,
-        tokens: next,
-        retire: true,
-        sessionExpiresAt: next[0]!.expiresAt,
-        now,
-      });
+      await ctx.store.rotateRefreshToken(
+        rotation({ session, refresh }, now, { tokens: next, sessionExpiresAt: next[0]!.expiresAt }),
+      );
       const tree = await ctx.other.tokenTree(next[1]!.jti);
       expect(tree.map((t) => t.jti)).toEqual([refresh.jti, access.jti, next[0]!.jti, next[1]!.jti]);
       expect(tree.map((t) => t.parent)).toEqual([undefined, refresh.jti, refresh.jti, refresh.jti]);
@@ -232,14 +225,9 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const now = nowSeconds();
       const { session, refresh } = await ctx.open(subject(), now - 30, { ttl: HOUR });
       const next = successors(refresh, now, 2 * HOUR);
-      const outcome = await ctx.store.rotateRefreshToken({
-        jti: refresh.jti,
-        sid: session.sid,
-        tokens: next,
-        retire: true,
-        sessionExpiresAt: now + 2 * HOUR,
-        now,
-      });
+      const outcome = await ctx.store.rotateRefreshToken(
+        rotation({ session, refresh }, now, { tokens: next, sessionExpiresAt: now + 2 * HOUR }),
+      );
       expect(outcome).toBe('rotated');
       expect(await ctx.other.findToken(refresh.jti)).toEqual({
         ...refresh,
@@ -259,14 +247,7 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const now = nowSeconds();
       const { session, refresh } = await ctx.open(subject(), now, { ttl: 2 * HOUR });
       const next = successors(refresh, now, HOUR);
-      await ctx.store.rotateRefreshToken({
-        jti: refresh.jti,
-        sid: session.sid,
-        tokens: next,
-        retire: true,
-        sessionExpiresAt: now + HOUR,
-        now,
-      });
+      await ctx.store.rotateRefreshToken(rotation({ session, refresh }, now, { tokens: next }));
       expect((await ctx.store.findSession(session.sid))?.expiresAt).toBe(now + 2 * HOUR);
     });
 
@@ -274,24 +255,11 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const now = nowSeconds();
       const { session, refresh, access } = await ctx.open(subject(), now - 10);
       const next = successors(refresh, now);
-      await ctx.store.rotateRefreshToken({
-        jti: refresh.jti,
-        sid: session.sid,
-        tokens: next,
-        retire: true,
-        sessionExpiresAt: now + HOUR,
-        now,
-      });
-      const again = successors(refresh, now + 1);
+      await ctx.store.rotateRefreshToken(rotation({ session, refresh }, now, { tokens: next }));
       expect(
-        await ctx.other.rotateRefreshToken({
-          jti: refresh.jti,
-          sid: session.sid,
-          tokens: again,
-          retire: true,
-          sessionExpiresAt: now + HOUR,
-          now: now + 1,
-        }),
+        await ctx.other.rotateRefreshToken(
+          rotation({ session, refresh }, now + 1, { sessionExpiresAt: now + HOUR }),
+        ),
       ).toBe('reused');
       expect((await ctx.store.findSession(session.sid))?.revokedAt).toBe(now + 1);
       const tree = await ctx.store.tokenTree(refresh.jti);
@@ -301,14 +269,9 @@ export function describeRegistryContract(ctx: ContractContext): void {
       expect(tree[3]!.endedAt).toBe(now + 1);
       expect(await ctx.store.isRevoked(next[1]!.jti, session.sid)).toBe(true);
       expect(
-        await ctx.store.rotateRefreshToken({
-          jti: next[0]!.jti,
-          sid: session.sid,
-          tokens: successors(next[0]!, now + 2),
-          retire: true,
-          sessionExpiresAt: now + HOUR,
-          now: now + 2,
-        }),
+        await ctx.store.rotateRefreshToken(
+          rotation({ session, refresh: next[0]! }, now + 2, { sessionExpiresAt: now + HOUR }),
+        ),
       ).toBe('session_revoked');
     });
 
@@ -317,24 +280,12 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const { session, refresh } = await ctx.open(subject(), now - 10);
       const next = successors(refresh, now);
       const rotate = (at: number, store = ctx.store) =>
-        store.rotateRefreshToken({
-          jti: refresh.jti,
-          sid: session.sid,
-          tokens: successors(refresh, at),
-          retire: true,
-          sessionExpiresAt: now + HOUR,
-          now: at,
-          reuseGrace: 5,
-        });
-      await ctx.store.rotateRefreshToken({
-        jti: refresh.jti,
-        sid: session.sid,
-        tokens: next,
-        retire: true,
-        sessionExpiresAt: now + HOUR,
-        now,
-        reuseGrace: 5,
-      });
+        store.rotateRefreshToken(
+          rotation({ session, refresh }, at, { sessionExpiresAt: now + HOUR, reuseGrace: 5 }),
+        );
+      await ctx.store.rotateRefreshToken(
+        rotation({ session, refresh }, now, { tokens: next, reuseGrace: 5 }),
+      );
       expect(await rotate(now + 5, ctx.other)).toBe('superseded');
       expect((await ctx.store.findSession(session.sid))?.revokedAt).toBeUndefined();
       expect(await ctx.store.isRevoked(next[1]!.jti, session.sid)).toBe(false);
@@ -347,15 +298,9 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const { session, refresh } = await ctx.open();
       const outcomes = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
-          (i % 2 === 0 ? ctx.store : ctx.other).rotateRefreshToken({
-            jti: refresh.jti,
-            sid: session.sid,
-            tokens: successors(refresh, now),
-            retire: true,
-            sessionExpiresAt: now + HOUR,
-            now,
-            reuseGrace: 10,
-          }),
+          (i % 2 === 0 ? ctx.store : ctx.other).rotateRefreshToken(
+            rotation({ session, refresh }, now, { reuseGrace: 10 }),
+          ),
         ),
       );
       expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
@@ -369,14 +314,13 @@ export function describeRegistryContract(ctx: ContractContext): void {
       for (const at of [now, now + 1]) {
         const next = successors(refresh, at).slice(1);
         expect(
-          await ctx.store.rotateRefreshToken({
-            jti: refresh.jti,
-            sid: session.sid,
-            tokens: next,
-            retire: false,
-            sessionExpiresAt: refresh.expiresAt,
-            now: at,
-          }),
+          await ctx.store.rotateRefreshToken(
+            rotation({ session, refresh }, at, {
+              tokens: next,
+              retire: false,
+              sessionExpiresAt: refresh.expiresAt,
+            }),
+          ),
         ).toBe('rotated');
       }
       expect((await ctx.store.findToken(refresh.jti))?.state).toBe('active');
@@ -388,21 +332,12 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const now = nowSeconds();
       const { session, refresh } = await ctx.open();
       const mine = await ctx.open();
-      const input = {
-        tokens: successors(refresh, now),
-        retire: true,
-        sessionExpiresAt: now + HOUR,
-        now,
-      };
-      expect(
-        await ctx.store.rotateRefreshToken({ ...input, jti: randomUUID(), sid: session.sid }),
-      ).toBe('unknown');
-      expect(
-        await ctx.store.rotateRefreshToken({ ...input, jti: refresh.jti, sid: mine.session.sid }),
-      ).toBe('unknown');
-      expect(
-        await ctx.store.rotateRefreshToken({ ...input, jti: refresh.jti, sid: randomUUID() }),
-      ).toBe('unknown');
+      const input = rotation({ session, refresh }, now);
+      expect(await ctx.store.rotateRefreshToken({ ...input, jti: randomUUID() })).toBe('unknown');
+      expect(await ctx.store.rotateRefreshToken({ ...input, sid: mine.session.sid })).toBe(
+        'unknown',
+      );
+      expect(await ctx.store.rotateRefreshToken({ ...input, sid: randomUUID() })).toBe('unknown');
       expect((await ctx.store.findToken(refresh.jti))?.state).toBe('active');
       expect(await ctx.store.findToken(input.tokens[0]!.jti)).toBeUndefined();
     });
@@ -424,14 +359,7 @@ export function describeRegistryContract(ctx: ContractContext): void {
       for (const [{ session, refresh }, outcome] of cases) {
         const tokens = successors(refresh, now);
         expect(
-          await ctx.other.rotateRefreshToken({
-            jti: refresh.jti,
-            sid: session.sid,
-            tokens,
-            retire: true,
-            sessionExpiresAt: now + HOUR,
-            now,
-          }),
+          await ctx.other.rotateRefreshToken(rotation({ session, refresh }, now, { tokens })),
         ).toBe(outcome);
         expect(await ctx.store.findToken(tokens[0]!.jti)).toBeUndefined();
       }
@@ -446,14 +374,9 @@ export function describeRegistryContract(ctx: ContractContext): void {
       const attempts = Array.from({ length: 50 }, () => successors(refresh, now));
       const outcomes = await Promise.all(
         attempts.map((tokens, i) =>
-          (i % 2 === 0 ? ctx.store : ctx.other).rotateRefreshToken({
-            jti: refresh.jti,
-            sid: session.sid,
-            tokens,
-            retire: true,
-            sessionExpiresAt: now + HOUR,
-            now,
-          }),
+          (i % 2 === 0 ? ctx.store : ctx.other).rotateRefreshToken(
+            rotation({ session, refresh }, now, { tokens }),
+          ),
         ),
       );
       const count = (o: RotateOutcome): number => outcomes.filter((x) => x === o).length;
