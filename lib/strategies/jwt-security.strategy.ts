@@ -58,30 +58,29 @@ export class JwtSecurityStrategy extends PassportStrategy(Strategy, JWT_SECURITY
   ) {
     const strategyOptions: StrategyOptionsWithRequest = {
       passReqToCallback: true,
+      // Both callbacks run from authenticate(), which has set req[EXPECT].
       jwtFromRequest: (request) => {
+        const req = request as unknown as HttpRequestLike;
         try {
-          const req = request as unknown as HttpRequestLike;
-          return (
-            authenticator.extractor.extract(req, (req[EXPECT] as JwtObjectType) ?? 'access') ?? null
-          );
+          return authenticator.extractor.extract(req, req[EXPECT] as JwtObjectType) ?? null;
         } catch (error) {
-          (request as unknown as HttpRequestLike)[EXTRACTION_ERROR] = error;
+          req[EXTRACTION_ERROR] = error;
           return null;
         }
       },
+      // Local mode only (proxy mode is native-only), where the module verifies synchronously.
       secretOrKeyProvider: (request, rawJwtToken: string, done) => {
         const req = request as unknown as HttpRequestLike;
-        Promise.resolve()
-          .then(() => tokens.check(rawJwtToken, (req[EXPECT] as JwtObjectType) ?? 'access'))
-          .then(
-            (verified) => {
-              req[VERIFIED] = verified;
-              const kid = verified.header.kid;
-              const key = kid === undefined ? keys.current : keys.byKid.get(kid);
-              done(null, key!.key as never);
-            },
-            (error: unknown) => done(error, undefined),
-          );
+        let verified: VerifiedToken;
+        try {
+          verified = tokens.verifySync(rawJwtToken, { expect: req[EXPECT] as JwtObjectType });
+        } catch (error) {
+          return done(error, undefined);
+        }
+        req[VERIFIED] = verified;
+        const kid = verified.header.kid;
+        const key = kid === undefined ? keys.current : keys.byKid.get(kid);
+        done(null, key!.key as never);
       },
       algorithms: keys.algorithms.filter((alg) => alg !== 'EdDSA'),
       ...(options.audience !== undefined && { audience: options.audience }),
