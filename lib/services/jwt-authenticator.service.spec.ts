@@ -1,4 +1,5 @@
 import {
+  CsrfMismatchError,
   InsufficientScopeError,
   TokenNotFreshError,
   TokenWrongTypeError,
@@ -85,5 +86,54 @@ describe('JwtAuthenticator: a second guard on the same request', () => {
     await authenticator.authenticateWith(accessToken, client, ROUTE);
     await authenticator.authenticateWith(accessToken, client, ROUTE);
     expect(loaded).toHaveLength(2);
+  });
+});
+
+describe('JwtAuthenticator: the CSRF check of cookie mode on every path', () => {
+  let module: TokenModule;
+  let authenticator: JwtAuthenticator;
+
+  beforeAll(async () => {
+    module = await tokenModule({ algorithm: 'HS256', secret: SECRET, tokenLocation: ['cookie'] });
+    authenticator = module.moduleRef.get(JwtAuthenticator);
+  });
+  afterAll(() => module.close());
+
+  /** A POST carrying the access cookie, and the CSRF header when `csrf` is given. */
+  const post = (token: string, csrf?: string): HttpRequestLike => ({
+    method: 'POST',
+    headers: {
+      cookie: `access_token=${token}`,
+      ...(csrf !== undefined && { 'x-csrf-token': csrf }),
+    },
+  });
+
+  it('refuses a cookie token on an unsafe method without its CSRF value', () => {
+    const { accessToken, access } = module.tokens.issue({ sub: 'users:user1' });
+    expect(() => authenticator.authenticate(post(accessToken), ROUTE)).toThrow(CsrfMismatchError);
+    expect(() => authenticator.authenticateToken(post(accessToken), 'access')).toThrow(
+      CsrfMismatchError,
+    );
+    expect(() => authenticator.authenticate(post(accessToken, `${access.csrf}x`), ROUTE)).toThrow(
+      CsrfMismatchError,
+    );
+    // The passport strategy's path: the token verified apart, then completeRequest().
+    const request = post(accessToken);
+    authenticator.extractor.extract(request, 'access');
+    expect(() =>
+      authenticator.completeRequest(request, module.tokens.verifySync(accessToken)),
+    ).toThrow(CsrfMismatchError);
+  });
+
+  it('accepts it with the CSRF header echoing the csrf claim, on every path', async () => {
+    const { accessToken, access } = module.tokens.issue({ sub: 'users:user1' });
+    const request = post(accessToken, access.csrf as string);
+    expect((await authenticator.authenticate(request, ROUTE))?.claims.sub).toBe('users:user1');
+    // A second guard on that request reuses what the first one recorded.
+    expect(await authenticator.authenticate(request, ROUTE)).toBe(
+      await authenticator.authenticate(request, ROUTE),
+    );
+    const again = post(accessToken, access.csrf as string);
+    expect((await authenticator.authenticateToken(again, 'access')).claims.sub).toBe('users:user1');
   });
 });
