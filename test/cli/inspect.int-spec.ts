@@ -1,9 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { b64, segment } from '../utils/keys.js';
 import { buildOnce, now, runCli } from './cli-harness.js';
 
 const BANNER = /^UNVERIFIED: the signature was NOT checked/;
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** Runs the built CLI: `inspect` decodes without verifying, and says so. */
 describe('nest-jwt-security inspect', () => {
@@ -74,7 +74,7 @@ describe('nest-jwt-security inspect', () => {
   it('decodes alg none and odd claims without judging them', async () => {
     const result = await runCli([
       'inspect',
-      `${b64({ alg: 'none' })}.${b64({ sub: 'x', exp: 'soon' })}.`,
+      `${segment({ alg: 'none' })}.${segment({ sub: 'x', exp: 'soon' })}.`,
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('"alg": "none"');
@@ -85,14 +85,14 @@ describe('nest-jwt-security inspect', () => {
     ['not a JWT', 'not-a-token', /expected 3 dot-separated segments, got 1/],
     ['two segments', 'abc.def', /got 2/],
     ['a JWE', 'a.b.c.d.e', /encrypted JWE/],
-    ['bad header', `${b64({ alg: 'ES256' }).slice(3)}.${b64({ sub: 'x' })}.sig`, /header is not/],
-    ['header not an object', `${b64([1, 2])}.${b64({ sub: 'x' })}.sig`, /header is not/],
     [
-      'payload not JSON',
-      `${b64({ alg: 'ES256' })}.${Buffer.from('hello').toString('base64url')}.sig`,
-      /payload is not/,
+      'bad header',
+      `${segment({ alg: 'ES256' }).slice(3)}.${segment({ sub: 'x' })}.sig`,
+      /header is not/,
     ],
-    ['payload bad base64url', `${b64({ alg: 'ES256' })}.a+b/c.sig`, /payload is not/],
+    ['header not an object', `${segment([1, 2])}.${segment({ sub: 'x' })}.sig`, /header is not/],
+    ['payload not JSON', `${segment({ alg: 'ES256' })}.${b64('hello')}.sig`, /payload is not/],
+    ['payload bad base64url', `${segment({ alg: 'ES256' })}.a+b/c.sig`, /payload is not/],
   ])('%s: exit 1 with one clear line', async (_case, bad, message) => {
     const result = await runCli(['inspect', bad]);
     expect(result.code).toBe(1);

@@ -7,10 +7,10 @@ import {
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT, type JWTPayload } from 'jose';
+import { unsignedToken } from '../utils/jwt-e2e.js';
+import { segment } from '../utils/keys.js';
 import { tokenModule, type TokenModule } from '../utils/token-module.js';
 import { buildOnce, now, runCli, tempDir, type CliResult } from './cli-harness.js';
-
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 function expectInvalid(result: CliResult, code: string): void {
   expect(result.code).toBe(1);
@@ -149,7 +149,7 @@ describe('nest-jwt-security verify --key', () => {
 
   it('tampered payload or signature: token_invalid', async () => {
     const [header, , signature] = (await sign('ES256', {})).split('.');
-    const forged = `${header}.${b64({ sub: 'users:admin', obj: 'access', exp: now() + 600 })}.${signature}`;
+    const forged = `${header}.${segment({ sub: 'users:admin', obj: 'access', exp: now() + 600 })}.${signature}`;
     expectInvalid(await runCli(['verify', forged, '--key', publicPem('ES256')]), 'token_invalid');
     const token = await sign('RS256', {});
     const flipped = token.slice(0, -4) + (token.endsWith('AAAA') ? 'BBBB' : 'AAAA');
@@ -165,7 +165,7 @@ describe('nest-jwt-security verify --key', () => {
   });
 
   it('alg none, and HS256 keyed with the public key (algorithm confusion): token_invalid', async () => {
-    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'users:admin', obj: 'access', exp: now() + 600 })}.`;
+    const none = unsignedToken({ sub: 'users:admin', obj: 'access', exp: now() + 600 });
     expectInvalid(await runCli(['verify', none, '--key', publicPem('ES256')]), 'token_invalid');
     const confused = await sign(
       'HS256',

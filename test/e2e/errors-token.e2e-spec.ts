@@ -11,6 +11,7 @@ import {
   tamperSignature,
   unsignedToken,
 } from '../utils/jwt-e2e.js';
+import { b64 } from '../utils/keys.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 
@@ -231,7 +232,3 @@ describe.each(ADAPTERS)('error codes: request and token form (%s)', (adapter) =>
     });
   });
 });
-
-function b64(text: string): string {
-  return Buffer.from(text, 'utf8').toString('base64url');
-}

@@ -15,6 +15,7 @@ import {
   login,
   signToken,
 } from '../utils/jwt-e2e.js';
+import { segment } from '../utils/keys.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { Authority } from '../fixtures/proxy/authority.fixture.js';
 import { HostileAuthority } from '../fixtures/proxy/hostile-authority.fixture.js';
@@ -27,9 +28,7 @@ const HUGE = 'x'.repeat(1024 * 1024 + 16);
 
 /** A token only the authority could check (the proxy of an HS256 authority asks its claims route). */
 function opaqueToken(claims: Record<string, unknown> = accessClaims()): string {
-  const encode = (value: object): string =>
-    Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}.${randomBytes(32).toString('base64url')}`;
+  return `${segment({ alg: 'HS256', typ: 'JWT' })}.${segment(claims)}.${randomBytes(32).toString('base64url')}`;
 }
 
 /** Sends a request whose path is kept byte for byte (fetch would resolve `%2E%2E`). */

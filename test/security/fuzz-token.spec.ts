@@ -5,6 +5,7 @@ import { RESERVED_CLAIMS } from '../../lib/jwt-security.constants.js';
 import { hasClaimShapes, type TokenCodec } from '../../lib/internal/token-codec.js';
 import { codecFor, type CodecSetup } from '../utils/codec.js';
 import {
+  b64,
   claims,
   forge,
   keyPair,
@@ -45,7 +46,6 @@ async function refusalAsync(promise: Promise<unknown>): Promise<JwtSecurityError
   );
 }
 
-const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64url');
 const anyString = fc.string({ unit: 'binary', maxLength: 300 });
 const base64url = fc.stringMatching(/^[A-Za-z0-9_-]{0,120}$/);
 

@@ -9,7 +9,7 @@ import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { FixtureUsers } from '../fixtures/users.fixture.js';
 import { ADAPTERS, request, startApp, type AdapterName } from '../utils/http-app.js';
 import { AUTH, login } from '../utils/jwt-e2e.js';
-import { signSegments, segment } from '../utils/keys.js';
+import { forge } from '../utils/keys.js';
 import {
   AuditAppModule,
   CapturedEvents,
@@ -76,8 +76,7 @@ function privateMaterial(key: KeyObject): string[] {
 }
 
 function signer(key: KeyObject, alg: string) {
-  return (header: Json, claims: Json): string =>
-    signSegments(segment(header), segment(claims), alg, key);
+  return (header: Json, claims: Json): string => forge(header, claims, key, alg);
 }
 
 describe('the leak detector', () => {

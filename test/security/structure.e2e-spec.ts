@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
 import { CompactEncrypt } from 'jose';
 import { ADAPTERS } from '../utils/http-app.js';
-import { segment } from '../utils/keys.js';
+import { b64, segment } from '../utils/keys.js';
 import { expectAccepted, expectRefused } from './fixtures/routes.js';
-import {
-  b64,
-  configurations,
-  startTarget,
-  type Target,
-  type TokenKind,
-} from './fixtures/target.js';
+import { configurations, startTarget, type Target, type TokenKind } from './fixtures/target.js';
 
 type Make = (t: Target, kind: TokenKind) => string | Promise<string>;
 type Case = [name: string, code: string, make: Make];

@@ -1,8 +1,8 @@
 import { ADAPTERS } from '../utils/http-app.js';
 import { peekClaims } from '../utils/jwt-e2e.js';
+import { b64 } from '../utils/keys.js';
 import { expectRefused } from './fixtures/routes.js';
 import {
-  b64,
   SECURITY_ALGORITHMS,
   startTarget,
   type Json,

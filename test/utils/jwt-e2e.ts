@@ -1,6 +1,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, type JWTPayload } from 'jose';
 import { request, type HttpAnswer } from './http-app.js';
+import { segment } from './keys.js';
 
 /** Default mount point of the auth controller. */
 export const AUTH = '/api/auth/jwt';
@@ -86,11 +87,9 @@ export function signToken(
   return new SignJWT(claims).setProtectedHeader({ alg, typ: 'JWT', ...header }).sign(key);
 }
 
-/** An unsigned token (`alg: none`), which must never be accepted. */
-export function unsignedToken(claims: JWTPayload): string {
-  const encode = (value: object): string =>
-    Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${encode({ alg: 'none', typ: 'JWT' })}.${encode(claims)}.`;
+/** An unsigned token (`alg: none`, plus `header`), which must never be accepted. */
+export function unsignedToken(claims: JWTPayload, header: Record<string, unknown> = {}): string {
+  return `${segment({ alg: 'none', typ: 'JWT', ...header })}.${segment(claims)}.`;
 }
 
 /** `token` with one character of its signature changed, so the signature no longer matches. */

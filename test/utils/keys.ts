@@ -89,9 +89,14 @@ export function signingOptions(
   };
 }
 
+/** base64url of a UTF-8 string, as is (not JSON-encoded). */
+export function b64(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64url');
+}
+
 /** base64url of a JSON value, or of a raw string when `raw` is set. */
 export function segment(value: unknown, raw = false): string {
-  return Buffer.from(raw ? String(value) : JSON.stringify(value), 'utf8').toString('base64url');
+  return b64(raw ? String(value) : JSON.stringify(value));
 }
 
 /** Signs `<header>.<payload>` (already encoded segments) with `alg`, as an attacker could. */
