@@ -9,13 +9,12 @@ import {
   signToken,
   tamperSignature,
   unsignedToken,
+  type TokenPair,
 } from '../utils/jwt-e2e.js';
 import { Authority } from '../fixtures/proxy/authority.fixture.js';
 import { kidOf, waitUntil } from '../fixtures/proxy/helpers.js';
 import { PROXY_ALGORITHMS, privateKey, signingOptions } from '../fixtures/proxy/keys.fixture.js';
 import { ProxyAppModule } from '../fixtures/proxy/proxy-app.fixture.js';
-
-type Pair = { accessToken: string; refreshToken: string };
 
 /** Tokens the proxy must refuse on its guarded routes, and the code it must answer. */
 const FORGERIES: {
@@ -24,7 +23,7 @@ const FORGERIES: {
   make: (
     alg: (typeof PROXY_ALGORITHMS)[number],
     kid: string,
-    user: Pair,
+    user: TokenPair,
   ) => string | Promise<string>;
 }[] = [
   {
@@ -83,8 +82,8 @@ describe.each(ADAPTERS)('proxy guards with the authority’s JWKS (%s)', (adapte
   describe.each(PROXY_ALGORITHMS)('authority %s', (alg) => {
     let authority: Authority;
     let proxy: RunningApp;
-    let user: Pair;
-    let admin: Pair;
+    let user: TokenPair;
+    let admin: TokenPair;
     let kid: string;
 
     beforeAll(async () => {

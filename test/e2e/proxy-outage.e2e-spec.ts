@@ -13,14 +13,13 @@ import {
   login,
   refresh,
   signToken,
+  type TokenPair,
 } from '../utils/jwt-e2e.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { Authority } from '../fixtures/proxy/authority.fixture.js';
 import { timed, waitUntil } from '../fixtures/proxy/helpers.js';
 import { PROXY_ALGORITHMS, privateKey, signingOptions } from '../fixtures/proxy/keys.fixture.js';
 import { PROXY_DEFAULTS, ProxyAppModule } from '../fixtures/proxy/proxy-app.fixture.js';
-
-type Pair = { accessToken: string; refreshToken: string };
 
 /** The proxies' `authorityTimeout` is 1000 ms: a 503 must come well before 2 s. */
 const WITHIN_TIMEOUT_MS = 2 * PROXY_DEFAULTS.authorityTimeout;
@@ -49,8 +48,8 @@ describe.each(ADAPTERS)('proxy with an unreachable or slow authority (%s)', (ada
     let lastJwksFetchAt: number;
     /** When the proxy last failed to fetch the JWKS: it may wait an interval before trying again. */
     let lastJwksFailureAt: number;
-    let user: Pair;
-    let hmacUnseen: Pair;
+    let user: TokenPair;
+    let hmacUnseen: TokenPair;
     const stranger = (kid: string) => signToken(alg, privateKey(alg, 'C'), accessClaims(), { kid });
     const loginCall = (proxy: RunningApp) => () =>
       request(`${proxy.url}${AUTH}/login`, {

@@ -7,6 +7,7 @@ import {
   login,
   refresh,
   signToken,
+  type TokenPair,
 } from '../utils/jwt-e2e.js';
 import { Authority } from '../fixtures/proxy/authority.fixture.js';
 import { kidOf, timed, waitUntil } from '../fixtures/proxy/helpers.js';
@@ -17,8 +18,6 @@ import {
   verificationKey,
 } from '../fixtures/proxy/keys.fixture.js';
 import { PROXY_DEFAULTS, ProxyAppModule } from '../fixtures/proxy/proxy-app.fixture.js';
-
-type Pair = { accessToken: string; refreshToken: string };
 
 const INTERVAL_MS = PROXY_DEFAULTS.jwksRefetchInterval * 1000;
 /** Past the refetch interval, with a margin. */
@@ -36,7 +35,7 @@ describe.each(ADAPTERS)('key rotation seen through the proxy (%s)', (adapter) =>
     let proxy: RunningApp;
     /** When the proxy last fetched (or may have fetched) the JWKS. */
     let fetchedAt: number;
-    let before: Pair;
+    let before: TokenPair;
     const jwksFetches = (): number => authority.log.count('GET jwks');
     const profile = (token: string) => request(`${proxy.url}/profile`, { token });
     const jwksKids = async (): Promise<string[]> =>

@@ -7,13 +7,13 @@ import {
   login,
   peekClaims,
   tamperSignature,
+  type TokenPair,
 } from '../utils/jwt-e2e.js';
 import { Authority, THROTTLED_LOGIN } from '../fixtures/proxy/authority.fixture.js';
 import { visible } from '../fixtures/proxy/helpers.js';
 import { PROXY_ALGORITHMS, signingOptions } from '../fixtures/proxy/keys.fixture.js';
 import { ProxyAppModule } from '../fixtures/proxy/proxy-app.fixture.js';
 
-type Pair = { accessToken: string; refreshToken: string };
 type Init = Parameters<typeof request>[1];
 
 /** A refusal the proxy must pass back as the authority gives it: route, request, status, code. */
@@ -21,7 +21,7 @@ interface Refusal {
   name: string;
   method: string;
   path: string;
-  init: (pair: Pair) => Init;
+  init: (pair: TokenPair) => Init;
   status: number;
   code: string;
 }
@@ -139,7 +139,7 @@ describe.each(ADAPTERS)('proxy mode forwards the auth routes (%s)', (adapter) =>
     let authority: Authority;
     let proxy: RunningApp;
     let jwks: JSONWebKeySet;
-    let session: Pair;
+    let session: TokenPair;
     const direct = (path: string): string => `${authority.url}${AUTH}${path}`;
     const proxied = (path: string): string => `${proxy.url}${AUTH}${path}`;
 

@@ -6,13 +6,19 @@ import { segment } from './keys.js';
 /** Default mount point of the auth controller. */
 export const AUTH = '/api/auth/jwt';
 
+/** The access and refresh tokens of one login. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+}
+
 /** Logs in through `POST <prefix>/login` (JSON) and returns the answer's body; fails loudly otherwise. */
 export async function login(
   baseUrl: string,
   user: string,
   password: string,
   init: { prefix?: string; headers?: Record<string, string> } = {},
-): Promise<{ accessToken: string; refreshToken: string }> {
+): Promise<TokenPair> {
   const answer = await request(`${baseUrl}${init.prefix ?? AUTH}/login`, {
     method: 'POST',
     json: { login: user, password },
