@@ -12,7 +12,7 @@ import {
 import { AppModule } from '../../sample/app.module.js';
 import { ADAPTERS, httpAdapter, request, type AdapterName } from '../utils/http-app.js';
 import { AUTH, expectError, expectStatus, login } from '../utils/jwt-e2e.js';
-import { DATABASE_URL, REDIS_URL } from '../utils/private-servers.js';
+import { DATABASE_URL, REDIS_URL, within } from '../utils/private-servers.js';
 import { dropRedisPrefix } from '../utils/store-backends.js';
 
 /** The revocation propagation bound the README documents. */
@@ -90,15 +90,6 @@ function sampleEnv(store: string): Record<string, string> {
     JWT_LOGIN_THROTTLE: 'off',
     JWT_TOKEN_LOCATION: 'header',
   };
-}
-
-/** Polls `probe` every 10 ms until it holds. */
-async function within(boundMs: number, probe: () => Promise<boolean>): Promise<void> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > boundMs) throw new Error(`not within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /**

@@ -1,20 +1,11 @@
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
 import { AUTH, expectError, expectStatus, login, peekClaims } from '../utils/jwt-e2e.js';
+import { within } from '../utils/private-servers.js';
 import { SHARED_BACKENDS, storeNamespace, type StoreNamespace } from '../utils/store-backends.js';
 
 /** Every instance must see another's revocation within this bound (the README's figure). */
 const PROPAGATION_BOUND_MS = 1000;
-
-/** Polls `probe` every 10 ms until it returns true; resolves with the elapsed milliseconds. */
-async function within(boundMs: number, probe: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  while (!(await probe())) {
-    if (Date.now() - started > boundMs) throw new Error(`not within ${boundMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return Date.now() - started;
-}
 
 const guarded = (app: RunningApp, token: string) => request(`${app.url}/protected`, { token });
 const refreshOn = (app: RunningApp, token: string) =>

@@ -4,8 +4,8 @@ import pg from 'pg';
 import { postgresTokenStoreSchema } from '../../lib/stores/postgres-token.schema.js';
 import { PostgresTokenStore } from '../../lib/stores/postgres-token.store.js';
 import type { NewTokenRecord } from '../../lib/stores/token-store.js';
-import { DATABASE_URL, TcpProxy, freePort, withPort } from '../utils/private-servers.js';
-import { describeTokenStoreContract, waitFor } from './token-store.contract.js';
+import { DATABASE_URL, TcpProxy, freePort, withPort, within } from '../utils/private-servers.js';
+import { describeTokenStoreContract } from './token-store.contract.js';
 
 // The stores log connection errors, and these tests cause some on purpose.
 beforeAll(() => Logger.overrideLogger(false));
@@ -195,13 +195,9 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
   });
 
   it('bounds every call when PostgreSQL hangs, and recovers', async () => {
-    const target = new URL(DATABASE_URL);
-    const proxy = await TcpProxy.start({
-      host: target.hostname,
-      port: Number(target.port || 5432),
-    });
+    const proxy = await TcpProxy.to(DATABASE_URL);
     const store = new PostgresTokenStore({
-      url: withPort(DATABASE_URL, proxy.port),
+      url: proxy.url,
       schema: schema(),
       statementTimeout: 300,
     });
@@ -215,13 +211,11 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
         expect(Date.now() - started).toBeLessThan(1200);
       }
       proxy.thaw();
-      await waitFor(
-        () =>
-          store.isRevoked('a', 'b').then(
-            () => true,
-            () => false,
-          ),
-        3000,
+      await within(3000, () =>
+        store.isRevoked('a', 'b').then(
+          () => true,
+          () => false,
+        ),
       );
     } finally {
       await store.onModuleDestroy();
@@ -230,14 +224,10 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
   });
 
   it('fails fast while PostgreSQL is unreachable and recovers by itself, notifications included', async () => {
-    const target = new URL(DATABASE_URL);
-    const proxy = await TcpProxy.start({
-      host: target.hostname,
-      port: Number(target.port || 5432),
-    });
+    const proxy = await TcpProxy.to(DATABASE_URL);
     const name = schema();
     const store = new PostgresTokenStore({
-      url: withPort(DATABASE_URL, proxy.port),
+      url: proxy.url,
       schema: name,
       statementTimeout: 500,
     });
@@ -264,18 +254,16 @@ describe('PostgresTokenStore on a real PostgreSQL', () => {
       expect(Math.max(...failures)).toBeLessThan(1200);
 
       await proxy.start();
-      await waitFor(
-        () =>
-          store.findSession(sid).then(
-            (s) => s !== undefined,
-            () => false,
-          ),
-        5000,
+      await within(5000, () =>
+        store.findSession(sid).then(
+          (s) => s !== undefined,
+          () => false,
+        ),
       );
-      await waitFor(() => notified > 0, 5000); // the catch-up call after LISTEN came back
+      await within(5000, () => notified > 0); // the catch-up call after LISTEN came back
       const before = notified;
       await writer.revokeSession(sid, now());
-      await waitFor(() => notified > before, 2000);
+      await within(2000, () => notified > before);
     } finally {
       await store.onModuleDestroy();
       await writer.onModuleDestroy();

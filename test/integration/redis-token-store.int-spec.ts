@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { RedisTokenStore } from '../../lib/stores/redis-token.store.js';
-import { PrivateRedis, REDIS_URL, freePort, sleep } from '../utils/private-servers.js';
+import { PrivateRedis, REDIS_URL, freePort, sleep, within } from '../utils/private-servers.js';
 import { dropRedisPrefix } from '../utils/store-backends.js';
 import {
   HOUR,
@@ -12,7 +12,7 @@ import {
   subject,
   successors,
 } from './token-store.contract-kit.js';
-import { describeTokenStoreContract, waitFor } from './token-store.contract.js';
+import { describeTokenStoreContract } from './token-store.contract.js';
 
 // The stores log connection errors, and these tests cause some on purpose.
 beforeAll(() => Logger.overrideLogger(false));
@@ -199,16 +199,14 @@ describe('RedisTokenStore on a real Redis', () => {
       expect(Math.max(...failures)).toBeLessThan(700);
 
       await redis.start();
-      await waitFor(
-        () =>
-          store.findToken(token.jti).then(
-            () => true,
-            () => false,
-          ),
-        5000,
+      await within(5000, () =>
+        store.findToken(token.jti).then(
+          () => true,
+          () => false,
+        ),
       );
       // The data is gone (no persistence) but the store works again, and so does pub/sub.
-      await waitFor(() => notified > 0, 3000); // the catch-up call after resubscribing
+      await within(3000, () => notified > 0); // the catch-up call after resubscribing
       const before = notified;
       const sid2 = randomUUID();
       await writer.createSession(
@@ -216,7 +214,7 @@ describe('RedisTokenStore on a real Redis', () => {
         [],
       );
       await writer.revokeSession(sid2, now());
-      await waitFor(() => notified > before, 2000);
+      await within(2000, () => notified > before);
     } finally {
       await store.onModuleDestroy();
       await writer.onModuleDestroy();
@@ -234,13 +232,11 @@ describe('RedisTokenStore on a real Redis', () => {
       await expect(store.isRevoked('a', 'b')).rejects.toThrow(/300 ms|timed out/);
       expect(Date.now() - started).toBeLessThan(600);
       redis.resume();
-      await waitFor(
-        () =>
-          store.isRevoked('a', 'b').then(
-            () => true,
-            () => false,
-          ),
-        3000,
+      await within(3000, () =>
+        store.isRevoked('a', 'b').then(
+          () => true,
+          () => false,
+        ),
       );
     } finally {
       redis.resume();

@@ -116,15 +116,3 @@ export function rotation(
 
 export const active = (t: NewTokenRecord): TokenRecord => ({ ...t, state: 'active' });
 export const subject = (): string => `users:${randomUUID()}`;
-
-/** Polls `condition` every 20 ms until it holds, or fails after `timeoutMs`. */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

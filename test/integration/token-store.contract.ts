@@ -8,7 +8,7 @@ import {
   type TokenStoreHarness,
 } from './token-store.contract-kit.js';
 
-export { waitFor, type TokenStoreHarness } from './token-store.contract-kit.js';
+export type { TokenStoreHarness } from './token-store.contract-kit.js';
 
 /**
  * The behaviour every `TokenStore` must have, as the module relies on it: run against the

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { within } from '../utils/private-servers.js';
 import {
   HOUR,
   login,
@@ -6,7 +7,6 @@ import {
   rotation,
   subject,
   successors,
-  waitFor,
   type ContractContext,
 } from './token-store.contract-kit.js';
 
@@ -180,7 +180,7 @@ export function describeRevocationContract(ctx: ContractContext): void {
       const { session } = await ctx.open();
       const started = Date.now();
       await ctx.other.revokeSession(session.sid, nowSeconds());
-      await waitFor(() => calls.length > 0, 2000);
+      await within(2000, () => calls.length > 0);
       expect(calls[0]! - started).toBeLessThan(1000);
       await unsubscribe();
       const seen = calls.length;

@@ -93,18 +93,26 @@ export class TcpProxy {
 
   private constructor(
     readonly port: number,
-    private readonly target: { host: string; port: number },
+    private readonly target: URL,
   ) {}
 
-  static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const proxy = new TcpProxy(await freePort(), target);
+  /** A proxy in front of the server `url` names (port 6379 or 5432 when it names none). */
+  static async to(url: string): Promise<TcpProxy> {
+    const proxy = new TcpProxy(await freePort(), new URL(url));
     await proxy.start();
     return proxy;
   }
 
+  /** The URL given to `to()`, through this proxy. */
+  get url(): string {
+    return withPort(this.target.toString(), this.port);
+  }
+
   async start(): Promise<void> {
+    const { hostname, port, protocol } = this.target;
+    const upstreamPort = Number(port || (protocol.startsWith('redis') ? 6379 : 5432));
     const server = createServer((client) => {
-      const upstream = connect(this.target.port, this.target.host);
+      const upstream = connect(upstreamPort, hostname);
       const pair: [Socket, Socket] = [client, upstream];
       this.pairs.add(pair);
       for (const socket of pair) {
@@ -177,4 +185,23 @@ function ping(port: number): Promise<boolean> {
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Polls `probe` every 10 ms until it holds; resolves with the elapsed ms. After `boundMs` it
+ * fails, with what `last()` says of the last try.
+ */
+export async function within(
+  boundMs: number,
+  probe: () => boolean | Promise<boolean>,
+  last?: () => string,
+): Promise<number> {
+  const started = Date.now();
+  while (!(await probe())) {
+    if (Date.now() - started > boundMs) {
+      throw new Error(`not within ${boundMs} ms${last ? `: ${last()}` : ''}`);
+    }
+    await sleep(10);
+  }
+  return Date.now() - started;
 }

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { PostgresTokenStore, RedisTokenStore, type TokenStore } from 'nest-jwt-security';
-import { DATABASE_URL, REDIS_URL } from './private-servers.js';
+import { request, type HttpAnswer } from './http-app.js';
+import { AUTH, expectStatus, login } from './jwt-e2e.js';
+import { DATABASE_URL, REDIS_URL, within } from './private-servers.js';
 
 /** The shared stores the end-to-end suites run on. */
 export const SHARED_BACKENDS = ['redis', 'postgres'] as const;
@@ -67,4 +69,46 @@ export async function dropRedisPrefix(client: Redis, prefix: string): Promise<vo
     cursor = next;
     if (keys.length > 0) await client.del(...keys);
   } while (cursor !== '0');
+}
+
+/** Sends `send` until `accept` holds; the elapsed ms, or a failure naming the last answer. */
+export async function until(
+  boundMs: number,
+  send: () => Promise<HttpAnswer>,
+  accept: (answer: HttpAnswer) => boolean,
+): Promise<number> {
+  let last: HttpAnswer | undefined;
+  return within(
+    boundMs,
+    async () => accept((last = await send())),
+    () => `still ${last?.status} ${JSON.stringify(last?.body)}`,
+  );
+}
+
+/**
+ * The end of an outage suite: guarded routes, then login, answer 200 again within `boundMs` by
+ * themselves, and a new login's refresh token refreshes.
+ */
+export async function expectRecovery(
+  url: string,
+  accessToken: string,
+  boundMs: number,
+): Promise<void> {
+  const credentials = { login: 'user1', password: 'passwd' };
+  await until(
+    boundMs,
+    () => request(`${url}/protected`, { token: accessToken }),
+    (a) => a.status === 200,
+  );
+  await until(
+    boundMs,
+    () => request(`${url}${AUTH}/login`, { method: 'POST', json: credentials }),
+    (a) => a.status === 200,
+  );
+  // A refresh that timed out may have been applied once the bytes flowed: use a new login.
+  const again = await login(url, credentials.login, credentials.password);
+  expectStatus(
+    await request(`${url}${AUTH}/refresh`, { method: 'POST', token: again.refreshToken }),
+    200,
+  );
 }
