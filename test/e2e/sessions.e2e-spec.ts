@@ -157,6 +157,7 @@ describe.each(ADAPTERS)('sessions (%s)', (adapter) => {
     );
     const ids = (await sessionsOf(stay.accessToken)).map((s) => s.id);
     expect(ids).not.toContain(sidOf(gone.accessToken));
+    expect(ids).toContain(sidOf(stay.accessToken));
   });
 
   it('sessions need an access token', async () => {
