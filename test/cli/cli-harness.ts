@@ -70,6 +70,22 @@ export function runCli(
   });
 }
 
+/** The token was refused: exit 1, one `INVALID: <code>` line on stderr, nothing on stdout. */
+export function expectInvalid(result: CliResult, code: string): void {
+  expect(result.code).toBe(1);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(new RegExp(`^INVALID: ${code}\\b`));
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+}
+
+/** The command could not run: exit 2, one line on stderr matching `message`, nothing on stdout. */
+export function expectUsageError(result: CliResult, message: RegExp): void {
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr.trim()).toMatch(message);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+}
+
 /** A fresh temporary directory, removed by the returned function. */
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'nest-jwt-security-cli-'));

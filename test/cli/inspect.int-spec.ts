@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { b64, segment } from '../utils/keys.js';
-import { buildOnce, now, runCli } from './cli-harness.js';
+import { buildOnce, expectUsageError, now, runCli } from './cli-harness.js';
 
 const BANNER = /^UNVERIFIED: the signature was NOT checked/;
 
@@ -108,10 +108,7 @@ describe('nest-jwt-security inspect', () => {
     [['inspect', '--verbose', 'a.b.c'], /Unknown option '--verbose'/],
     [['inspect', '-'], /no token on standard input/],
   ])('usage error %j: exit 2', async (args, message) => {
-    const result = await runCli(args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expectUsageError(await runCli(args), message);
   });
 
   it('--help explains that nothing is verified', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { JwtAlgorithm } from '../../lib/interfaces/jwt-security-options.interface.js';
 import { importKeyRing } from '../../lib/internal/key-ring.js';
-import { buildOnce, runCli, tempDir } from './cli-harness.js';
+import { buildOnce, expectUsageError, runCli, tempDir } from './cli-harness.js';
 
 /** Runs the built CLI: `keygen` writes keys the module itself accepts. */
 describe('nest-jwt-security keygen', () => {
@@ -138,10 +138,7 @@ describe('nest-jwt-security keygen', () => {
     const privatePem = readFileSync(join(out, 'private.pem'), 'utf8');
 
     const again = await runCli(['keygen', '--alg', 'EdDSA', '--out', out]);
-    expect(again.code).toBe(2);
-    expect(again.stdout).toBe('');
-    expect(again.stderr).toMatch(/^error: .*private\.pem already exists: use --force/);
-    expect(again.stderr.trim().split('\n')).toHaveLength(1);
+    expectUsageError(again, /^error: .*private\.pem already exists: use --force/);
     expect(readFileSync(join(out, 'private.pem'), 'utf8')).toBe(privatePem);
 
     // Only public.pem present: still refused before private.pem is written.
@@ -180,11 +177,7 @@ describe('nest-jwt-security keygen', () => {
     [['--alg', 'ES256', 'extra'], /positional/i],
     [['--alg'], /argument missing/],
   ])('usage error %j: exit 2, one line on stderr', async (args, message) => {
-    const result = await runCli(['keygen', '--out', join(tmp.dir, 'never'), ...args]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expectUsageError(await runCli(['keygen', '--out', join(tmp.dir, 'never'), ...args]), message);
     expect(existsSync(join(tmp.dir, 'never'))).toBe(false);
   });
 

@@ -10,14 +10,7 @@ import { SignJWT, type JWTPayload } from 'jose';
 import { unsignedToken } from '../utils/jwt-e2e.js';
 import { segment } from '../utils/keys.js';
 import { tokenModule, type TokenModule } from '../utils/token-module.js';
-import { buildOnce, now, runCli, tempDir, type CliResult } from './cli-harness.js';
-
-function expectInvalid(result: CliResult, code: string): void {
-  expect(result.code).toBe(1);
-  expect(result.stdout).toBe('');
-  expect(result.stderr).toMatch(new RegExp(`^INVALID: ${code}\\b`));
-  expect(result.stderr.trim().split('\n')).toHaveLength(1);
-}
+import { buildOnce, expectInvalid, expectUsageError, now, runCli, tempDir } from './cli-harness.js';
 
 /** Runs the built CLI: `verify --key` applies the module's strict rules to keygen's keys. */
 describe('nest-jwt-security verify --key', () => {
@@ -207,17 +200,11 @@ describe('nest-jwt-security verify --key', () => {
     [['--key', 'KEY', '--verbose'], /Unknown option '--verbose'/],
   ])('usage error %j: exit 2 with one line', async (options, message) => {
     const args = options.map((arg) => (arg === 'KEY' ? publicPem('ES256') : arg));
-    const result = await runCli(['verify', await sign('ES256', {}), ...args]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expectUsageError(await runCli(['verify', await sign('ES256', {}), ...args]), message);
   });
 
   it('missing TOKEN is a usage error; --help exits 0', async () => {
-    const missing = await runCli(['verify', '--key', publicPem('ES256')]);
-    expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/missing TOKEN/);
+    expectUsageError(await runCli(['verify', '--key', publicPem('ES256')]), /missing TOKEN/);
     const help = await runCli(['verify', '--help']);
     expect(help.code).toBe(0);
     for (const option of [

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { SignJWT, type JWK } from 'jose';
 import { tokenModule } from '../utils/token-module.js';
-import { buildOnce, now, runCli, tempDir } from './cli-harness.js';
+import { buildOnce, expectInvalid, expectUsageError, now, runCli, tempDir } from './cli-harness.js';
 
 /** Runs the built CLI: `verify --jwks` against a local JWKS server, and `verify --secret-file`. */
 describe('nest-jwt-security verify --jwks / --secret-file', () => {
@@ -71,19 +71,15 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
   });
 
   it('refuses an unknown kid, a kid naming a key of another algorithm, and --alg excluding the key', async () => {
-    const expectInvalid = async (args: string[]) => {
-      const result = await runCli(args);
-      expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(/^INVALID: token_invalid\b/);
-    };
-    await expectInvalid(['verify', await sign('ES256', 'unknown-kid'), '--jwks', `${base}/jwks`]);
-    await expectInvalid([
+    const refused = async (args: string[]) => expectInvalid(await runCli(args), 'token_invalid');
+    await refused(['verify', await sign('ES256', 'unknown-kid'), '--jwks', `${base}/jwks`]);
+    await refused([
       'verify',
       await sign('ES256', signers.EdDSA!.jwk.kid),
       '--jwks',
       `${base}/jwks`,
     ]);
-    await expectInvalid([
+    await refused([
       'verify',
       await sign('ES256', signers.ES256!.jwk.kid),
       '--jwks',
@@ -99,9 +95,7 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
 
   it('expired through the JWKS: token_expired', async () => {
     const token = await sign('ES256', signers.ES256!.jwk.kid, { exp: now() - 30 });
-    const result = await runCli(['verify', token, '--jwks', `${base}/jwks`]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^INVALID: token_expired/);
+    expectInvalid(await runCli(['verify', token, '--jwks', `${base}/jwks`]), 'token_expired');
   });
 
   it.each([
@@ -110,18 +104,13 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
     ['/secret', /^error: the JWKS at .* has no usable signature key/],
   ])('JWKS %s: exit 2 with one line', async (path, message) => {
     const result = await runCli(['verify', await sign('ES256', 'k'), '--jwks', `${base}${path}`]);
-    expect(result.code).toBe(2);
-    expect(result.stdout).toBe('');
-    expect(result.stderr.trim()).toMatch(message);
+    expectUsageError(result, message);
   });
 
   it('gives up on a JWKS server that does not answer after 5 s', async () => {
     const started = Date.now();
     const result = await runCli(['verify', await sign('ES256', 'k'), '--jwks', `${base}/hang`]);
-    expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toMatch(
-      /^error: cannot fetch the JWKS at .*\/hang: no answer within 5 s$/,
-    );
+    expectUsageError(result, /^error: cannot fetch the JWKS at .*\/hang: no answer within 5 s$/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(4900);
     expect(Date.now() - started).toBeLessThan(12_000);
   }, 20_000);
@@ -131,9 +120,7 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
     [['--jwks', 'not a url'], /--jwks must be an http\(s\) URL/],
     [['--jwks', 'http://127.0.0.1:1/jwks', '--alg', 'HS256'], /HS\* needs --secret-file/],
   ])('usage error %j: exit 2', async (options, message) => {
-    const result = await runCli(['verify', await sign('ES256'), ...options]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
+    expectUsageError(await runCli(['verify', await sign('ES256'), ...options]), message);
   });
 
   describe('--secret-file', () => {
@@ -176,8 +163,7 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
           '--alg',
           'HS256',
         ]);
-        expect(refused.code).toBe(1);
-        expect(refused.stderr).toMatch(/^INVALID: token_invalid/);
+        expectInvalid(refused, 'token_invalid');
 
         const otherAlg = await runCli([
           'verify',
@@ -187,7 +173,7 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
           '--alg',
           'HS512',
         ]);
-        expect(otherAlg.code).toBe(1);
+        expectInvalid(otherAlg, 'token_invalid');
         expect(otherAlg.stderr).toContain('the token uses "HS256"; this key verifies HS512 only');
       } finally {
         await module.close();
@@ -196,13 +182,14 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
 
     it('needs --alg HS*, and refuses a PEM as secret', async () => {
       const token = await sign('ES256');
-      const noAlg = await runCli(['verify', token, '--secret-file', secretFile()]);
-      expect(noAlg.code).toBe(2);
-      expect(noAlg.stderr).toMatch(/--secret-file needs --alg HS256, HS384 or HS512/);
+      expectUsageError(
+        await runCli(['verify', token, '--secret-file', secretFile()]),
+        /--secret-file needs --alg HS256, HS384 or HS512/,
+      );
       const pem = join(tmp.dir, 'ES256', 'public.pem');
       const refused = await runCli(['verify', token, '--secret-file', pem, '--alg', 'HS256']);
-      expect(refused.code).toBe(2);
-      expect(refused.stderr).toMatch(
+      expectUsageError(
+        refused,
         /^error: key refused: secret: HS256 needs a shared secret, not a PEM key/,
       );
     });
