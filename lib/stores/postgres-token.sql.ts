@@ -96,8 +96,11 @@ export function postgresTokenStatements(n: PostgresTokenStoreNames) {
       )
       SELECT s.sid, GREATEST(s.expires_at, (SELECT max(expires_at) FROM ${n.tokens} WHERE sid = s.sid)) AS horizon
       FROM s ORDER BY s.sid`,
-    /** $1 lock key. Taken last in a transaction, it makes revocation ids commit in order. */
-    revocationLock: 'SELECT pg_advisory_xact_lock($1::bigint)',
+    /**
+     * $1 lock key, until the transaction ends: `names.revocationLock` (taken last, it makes
+     * revocation ids commit in order) or `names.migrationLock`.
+     */
+    advisoryLock: 'SELECT pg_advisory_xact_lock($1::bigint)',
     /** $1 kind, $2 refs, $3 expiries. */
     logRevocations: `INSERT INTO ${n.revocations} (kind, ref, expires_at)
       SELECT $1, ref, exp FROM unnest($2::text[], $3::bigint[]) AS x(ref, exp)`,

@@ -177,7 +177,7 @@ export class PostgresTokenStore extends TokenStore implements OnModuleInit, OnMo
    */
   async migrate(): Promise<void> {
     await this.db.transaction(async (client) => {
-      await client.query(this.sql.revocationLock, [this.names.migrationLock]);
+      await client.query(this.sql.advisoryLock, [this.names.migrationLock]);
       await client.query(postgresTokenStoreSchema(this.schema, this.tablePrefix));
     }, 30_000);
   }

@@ -114,7 +114,7 @@ export class PostgresTokenWrites {
     if (refs.length === 0) return;
     const extra = Number.isFinite(leeway) && leeway > 0 ? Math.floor(leeway) : 0;
     const until = expiries.map((exp) => String(Number(exp) + extra));
-    await client.query(this.sql.revocationLock, [this.names.revocationLock]);
+    await client.query(this.sql.advisoryLock, [this.names.revocationLock]);
     await client.query(this.sql.logRevocations, [kind, refs, until]);
     await client.query(this.sql.notify, [this.names.channel, kind]);
   }
