@@ -69,6 +69,27 @@ export function expectError(
   }
 }
 
+/**
+ * Checks a refresh answer that rotated the pair: a new access and refresh token of the session
+ * of `before`, for `sub`, the access token not fresh. Returns the new access token's claims.
+ */
+export function expectRenewed(
+  answer: HttpAnswer,
+  before: TokenPair,
+  sub = 'users:user1',
+): Record<string, unknown> {
+  expectStatus(answer, 200);
+  expect(answer.body).toEqual({
+    status: 'success',
+    accessToken: expect.any(String),
+    refreshToken: expect.any(String),
+  });
+  const access = peekClaims(answer.body.accessToken);
+  expect(access).toMatchObject({ sub, obj: 'access', sid: peekClaims(before.accessToken).sid });
+  expect(access.fresh).toBeUndefined();
+  return access;
+}
+
 /** Claims of a well-formed access token for `sub`, valid for a minute unless overridden. */
 export function accessClaims(sub = 'users:user1', overrides: JWTPayload = {}): JWTPayload {
   const now = Math.floor(Date.now() / 1000);
