@@ -5,7 +5,7 @@ import {
   type JwtSecurityModuleOptions,
 } from 'nest-jwt-security';
 import { ADAPTERS, request, startApp, startupError, type RunningApp } from '../utils/http-app.js';
-import { AUTH, expectStatus, login } from '../utils/jwt-e2e.js';
+import { AUTH, expectStatus, login, loginAnswer } from '../utils/jwt-e2e.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import {
@@ -57,10 +57,7 @@ describe.each(ADAPTERS)('module configuration (%s)', (adapter) => {
         await request(`${running.url}/auth/v2/token`, { method: 'PATCH', token: refreshToken }),
         200,
       );
-      const old = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const old = await loginAnswer(running.url, 'user1', 'passwd');
       expect(old.status).toBe(404);
     });
   });

@@ -5,7 +5,7 @@ import cookieParser from 'cookie-parser';
 import { APP_SIGNED_COOKIE, CookieProbeController } from '../fixtures/cookie-probe.controller.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
-import { AUTH, expectError } from '../utils/jwt-e2e.js';
+import { AUTH, expectError, loginAnswer } from '../utils/jwt-e2e.js';
 import { jar, setCookies, type SetCookie } from '../utils/set-cookies.js';
 
 const COOKIE_SECRET = 'cookie-middleware-e2e-secret';
@@ -59,10 +59,7 @@ describe.each(ADAPTERS)('cookie mode with the cookie middleware of %s', (adapter
         appCookie = setCookies(signed.headers).get(APP_SIGNED_COOKIE);
         expect(appCookie?.value).toMatch(/^(s:)?app-value\./);
       }
-      const login = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const login = await loginAnswer(running.url, 'user1', 'passwd');
       expect(login).toMatchObject({ status: 200, body: { status: 'success' } });
       cookies = setCookies(login.headers);
     });

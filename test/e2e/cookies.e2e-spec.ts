@@ -1,6 +1,6 @@
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
-import { AUTH, expectError, login } from '../utils/jwt-e2e.js';
+import { AUTH, expectError, login, loginAnswer } from '../utils/jwt-e2e.js';
 import { jar, setCookies, type SetCookie } from '../utils/set-cookies.js';
 
 const COOKIE_NAMES = ['access_token', 'refresh_token', 'csrf_access_token', 'csrf_refresh_token'];
@@ -29,10 +29,7 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
     let cookies: Map<string, SetCookie>;
     beforeAll(async () => {
       running = await startApp(LocalAppModule.with({ tokenLocation: ['cookie'] }), adapter);
-      const login = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const login = await loginAnswer(running.url, 'user1', 'passwd');
       expect(login.status).toBe(200);
       expect(login.body).toEqual({ status: 'success' });
       cookies = setCookies(login.headers);
@@ -160,10 +157,7 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
     afterAll(() => running.close());
 
     it('returns the tokens in the body too, and a header token needs no CSRF header', async () => {
-      const login = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const login = await loginAnswer(running.url, 'user1', 'passwd');
       expect(login.body).toMatchObject({ status: 'success', accessToken: expect.any(String) });
       expect(setCookies(login.headers).get('access_token')!.attributes.samesite).toBe('Strict');
       const answer = await request(`${running.url}/protected/fresh`, {
@@ -197,10 +191,7 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
     afterAll(() => running.close());
 
     it('sets each cookie with its Path and Domain, and logout clears it with the same ones', async () => {
-      const answer = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const answer = await loginAnswer(running.url, 'user1', 'passwd');
       const set = setCookies(answer.headers);
       expect(
         COOKIE_NAMES.map((name) => [
@@ -226,10 +217,7 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
     });
 
     it('refreshes through the PATCH /token alias when refreshPath is the whole prefix', async () => {
-      const answer = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const answer = await loginAnswer(running.url, 'user1', 'passwd');
       const set = setCookies(answer.headers);
       const renewed = await request(`${running.url}${AUTH}/token`, {
         method: 'PATCH',
@@ -263,10 +251,7 @@ describe.each(ADAPTERS)('cookie mode on %s', (adapter) => {
 
     /** The `sub` a request carrying user1's access cookie and admin's bearer token resolves to. */
     async function subWithBoth(app: RunningApp): Promise<unknown> {
-      const cookieLogin = await request(`${app.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const cookieLogin = await loginAnswer(app.url, 'user1', 'passwd');
       const cookie = jar(setCookies(cookieLogin.headers).get('access_token'));
       const { accessToken } = await login(app.url, 'admin', 'admin');
       const answer = await request(`${app.url}/protected/sub`, {

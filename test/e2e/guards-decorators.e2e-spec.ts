@@ -1,5 +1,13 @@
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
-import { AUTH, expectError, expectStatus, login, peekClaims, refresh } from '../utils/jwt-e2e.js';
+import {
+  AUTH,
+  expectError,
+  expectStatus,
+  login,
+  loginAnswer,
+  peekClaims,
+  refresh,
+} from '../utils/jwt-e2e.js';
 import { GlobalGuardModule } from '../fixtures/global-guard.module.js';
 import { FixtureUsers } from '../fixtures/users.fixture.js';
 
@@ -26,10 +34,7 @@ describe.each(ADAPTERS)('global JwtAuthGuard and decorators (%s)', (adapter) => 
     });
 
     it('leaves the auth controller usable: login needs no token, verify checks its own', async () => {
-      const answer = await request(`${base}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const answer = await loginAnswer(base, 'user1', 'passwd');
       expectStatus(answer, 200);
       expectStatus(
         await request(`${base}${AUTH}/verify`, { method: 'POST', token: answer.body.accessToken }),

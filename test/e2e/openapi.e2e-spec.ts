@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyStaticStandIn from '../utils/fastify-static.stand-in.js';
 import { ADAPTERS, httpAdapter, request, startApp, type HttpAnswer } from '../utils/http-app.js';
-import { AUTH, expectStatus, login } from '../utils/jwt-e2e.js';
+import { AUTH, expectStatus, login, loginAnswer } from '../utils/jwt-e2e.js';
 import { jar, setCookies } from '../utils/set-cookies.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 import { AppModule } from '../../sample/app.module.js';
@@ -357,10 +357,7 @@ describe.each(ADAPTERS)('OpenAPI of a differently configured module (%s)', (adap
       expect(issued.required).toEqual(['status']);
       expect(Object.keys(issued.properties)).toEqual(['status']);
 
-      const answer = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const answer = await loginAnswer(running.url, 'user1', 'passwd');
       expectStatus(answer, 200);
       expect(answer.body).toEqual({ status: 'success' });
       // A forged request: the cookies, and no CSRF header.

@@ -13,6 +13,7 @@ import {
   expectError,
   expectStatus,
   login,
+  loginAnswer,
   signToken,
 } from '../utils/jwt-e2e.js';
 import { segment } from '../utils/keys.js';
@@ -74,11 +75,7 @@ describe.each(ADAPTERS)('proxy of a misbehaving authority (%s)', (adapter) => {
   let trap: HostileAuthority;
   let proxy: RunningApp;
   const profile = (token: string) => request(`${proxy.url}/profile`, { token });
-  const loginCall = () =>
-    request(`${proxy.url}${AUTH}/login`, {
-      method: 'POST',
-      json: { login: 'user1', password: 'passwd' },
-    });
+  const loginCall = () => loginAnswer(proxy.url, 'user1', 'passwd');
 
   beforeAll(async () => {
     hostile = await HostileAuthority.start();

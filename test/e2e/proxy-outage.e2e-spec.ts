@@ -11,6 +11,7 @@ import {
   expectError,
   expectStatus,
   login,
+  loginAnswer,
   refresh,
   signToken,
   type TokenPair,
@@ -51,11 +52,7 @@ describe.each(ADAPTERS)('proxy with an unreachable or slow authority (%s)', (ada
     let user: TokenPair;
     let hmacUnseen: TokenPair;
     const stranger = (kid: string) => signToken(alg, privateKey(alg, 'C'), accessClaims(), { kid });
-    const loginCall = (proxy: RunningApp) => () =>
-      request(`${proxy.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+    const loginCall = (proxy: RunningApp) => () => loginAnswer(proxy.url, 'user1', 'passwd');
     const profile = (proxy: RunningApp, token: string) => () =>
       request(`${proxy.url}/profile`, { token });
 

@@ -1,5 +1,12 @@
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
-import { AUTH, expectError, expectStatus, login, peekClaims } from '../utils/jwt-e2e.js';
+import {
+  AUTH,
+  expectError,
+  expectStatus,
+  login,
+  loginAnswer,
+  peekClaims,
+} from '../utils/jwt-e2e.js';
 import { LocalAppModule } from '../fixtures/local-app.module.js';
 
 /** The PyAMS_auth_jwt options: auth type, custom header, disabled mode, response field names. */
@@ -54,10 +61,7 @@ describe.each(ADAPTERS)('PyAMS_auth_jwt options (%s)', (adapter) => {
     });
 
     it('challenges failed logins with the JWT scheme', async () => {
-      const answer = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'nope' },
-      });
+      const answer = await loginAnswer(running.url, 'user1', 'nope');
       expectError(answer, 401, 'invalid_credentials', 'JWT');
     });
   });
@@ -143,10 +147,7 @@ describe.each(ADAPTERS)('PyAMS_auth_jwt options (%s)', (adapter) => {
     afterAll(() => running.close());
 
     it('names the fields of login and refresh answers', async () => {
-      const first = await request(`${running.url}${AUTH}/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-      });
+      const first = await loginAnswer(running.url, 'user1', 'passwd');
       expectStatus(first, 200);
       expect(Object.keys(first.body).sort()).toEqual(['access_token', 'refresh_token', 'status']);
       expect(peekClaims(first.body.access_token).obj).toBe('access');

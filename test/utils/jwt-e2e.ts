@@ -12,6 +12,20 @@ export interface TokenPair {
   refreshToken: string;
 }
 
+/** Sends `POST <prefix>/login` (JSON) and returns the whole answer, whatever its status. */
+export function loginAnswer(
+  baseUrl: string,
+  user: string,
+  password: string,
+  init: { prefix?: string; headers?: Record<string, string> } = {},
+): Promise<HttpAnswer> {
+  return request(`${baseUrl}${init.prefix ?? AUTH}/login`, {
+    method: 'POST',
+    json: { login: user, password },
+    ...(init.headers && { headers: init.headers }),
+  });
+}
+
 /** Logs in through `POST <prefix>/login` (JSON) and returns the answer's body; fails loudly otherwise. */
 export async function login(
   baseUrl: string,
@@ -19,11 +33,7 @@ export async function login(
   password: string,
   init: { prefix?: string; headers?: Record<string, string> } = {},
 ): Promise<TokenPair> {
-  const answer = await request(`${baseUrl}${init.prefix ?? AUTH}/login`, {
-    method: 'POST',
-    json: { login: user, password },
-    ...(init.headers && { headers: init.headers }),
-  });
+  const answer = await loginAnswer(baseUrl, user, password, init);
   if (answer.status !== 200) throw new Error(`login ${user}: ${answer.status}`);
   return answer.body;
 }
