@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
+import { ADAPTERS, startApp, type RunningApp } from '../utils/http-app.js';
+import { login } from '../utils/jwt-e2e.js';
 
 /** Debian's Chromium (.ci/run installs it); the browser is never downloaded by a tool. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -75,11 +76,7 @@ describeBrowser('browser demo', () => {
     });
 
     it('lists the sessions and revokes another one', async () => {
-      await request(`${running.url}/api/auth/jwt/login`, {
-        method: 'POST',
-        json: { login: 'user1', password: 'passwd' },
-        headers: { 'user-agent': 'second-device' },
-      });
+      await login(running.url, 'user1', 'passwd', { headers: { 'user-agent': 'second-device' } });
       await page.click('#sessions-button');
       await page.locator('#sessions li').nth(1).waitFor();
       expect(await page.locator('#sessions li.current').count()).toBe(1);

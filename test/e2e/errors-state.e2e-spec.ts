@@ -6,6 +6,7 @@ import {
   expectError,
   expectStatus,
   login,
+  loginAnswer,
   peekClaims,
   refresh,
   signToken,
@@ -302,8 +303,7 @@ describe.each(ADAPTERS)('error codes: login throttle (%s)', (adapter) => {
   afterAll(() => running.close());
 
   it('429 too_many_attempts with Retry-After once a login name is over its limit', async () => {
-    const attempt = (login: string, password: string) =>
-      request(`${running.url}${AUTH}/login`, { method: 'POST', json: { login, password } });
+    const attempt = (user: string, password: string) => loginAnswer(running.url, user, password);
     for (let i = 0; i < 3; i++) {
       expectError(await attempt('user1', 'wrong'), 401, 'invalid_credentials');
     }

@@ -8,7 +8,7 @@ import { AppModule } from '../../sample/app.module.js';
 import { fixtureKeys } from '../fixtures/keys.fixture.js';
 import { FixtureUsers } from '../fixtures/users.fixture.js';
 import { ADAPTERS, request, startApp, type AdapterName } from '../utils/http-app.js';
-import { AUTH, login } from '../utils/jwt-e2e.js';
+import { AUTH, login, loginAnswer } from '../utils/jwt-e2e.js';
 import { forge } from '../utils/keys.js';
 import {
   AuditAppModule,
@@ -208,10 +208,7 @@ describe.each(ADAPTERS)('logs and audit events hold no secret (%s)', (adapter) =
       record.tokens.push(pair.accessToken, pair.refreshToken);
       store.down = true;
       const down = [
-        await request(`${captured.base}${AUTH}/login`, {
-          method: 'POST',
-          json: { login: carol.login, password: carol.password },
-        }),
+        await loginAnswer(captured.base, carol.login, carol.password),
         await request(`${captured.base}${AUTH}/refresh`, {
           method: 'POST',
           token: pair.refreshToken,
