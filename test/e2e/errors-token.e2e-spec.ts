@@ -1,5 +1,14 @@
 import { generateKeyPairSync } from 'node:crypto';
+import {
+  Catch,
+  Injectable,
+  Module,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { APP_FILTER, HttpAdapterHost } from '@nestjs/core';
 import { SignJWT, exportJWK } from 'jose';
+import { JwtSecurityError } from 'nest-jwt-security';
 import { ADAPTERS, request, startApp, type RunningApp } from '../utils/http-app.js';
 import {
   AUTH,
@@ -230,5 +239,72 @@ describe.each(ADAPTERS)('error codes: request and token form (%s)', (adapter) =>
         .sign(keys.signingKey, { crit: { 'urn:e2e:ext': true } });
       expectError(await request(`${base}/protected`, { token }), 401, 'token_invalid');
     });
+  });
+});
+
+/** An app's own filter for the module's errors, as the README shows: another body, same status. */
+@Catch(JwtSecurityError)
+@Injectable()
+class ReshapingFilter implements ExceptionFilter {
+  constructor(private readonly host: HttpAdapterHost) {}
+
+  catch(error: JwtSecurityError, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse();
+    this.host.httpAdapter.reply(response, { error: error.code }, error.statusCode);
+  }
+}
+
+@Module({
+  imports: [LocalAppModule.with()],
+  providers: [{ provide: APP_FILTER, useClass: ReshapingFilter }],
+})
+class ReshapedErrorsModule {}
+
+/**
+ * Every code is a `JwtSecurityError`, so an app's `@Catch(JwtSecurityError)` filter reshapes the
+ * bodies; the headers that belong to the error (`WWW-Authenticate`) are on the response already.
+ */
+describe.each(ADAPTERS)("an app's own exception filter (%s)", (adapter) => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    running = await startApp(ReshapedErrorsModule, adapter);
+  });
+  afterAll(() => running.close());
+
+  it.each([
+    ['GET /protected without a token', 'GET', '/protected', undefined, 401, 'token_missing'],
+    ['GET /passport with garbage', 'GET', '/passport', 'garbage', 401, 'token_malformed'],
+    ['POST /verify with garbage', 'POST', `${AUTH}/verify`, 'garbage', 401, 'token_malformed'],
+  ])(
+    '%s: its body, the status and the Bearer challenge',
+    async (_n, method, path, token, status, code) => {
+      const answer = await request(`${running.url}${path}`, {
+        method,
+        ...(token !== undefined && { token }),
+      });
+      expect({ status: answer.status, body: answer.body }).toEqual({
+        status,
+        body: { error: code },
+      });
+      expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer /);
+    },
+  );
+
+  it('reshapes login and scope refusals too, the scope challenge included', async () => {
+    const wrong = await request(`${running.url}${AUTH}/login`, {
+      method: 'POST',
+      json: { login: 'user1', password: 'wrong' },
+    });
+    expect({ status: wrong.status, body: wrong.body }).toEqual({
+      status: 401,
+      body: { error: 'invalid_credentials' },
+    });
+    const { accessToken } = await login(running.url, 'user1', 'passwd');
+    const scope = await request(`${running.url}/protected/admin`, { token: accessToken });
+    expect({ status: scope.status, body: scope.body }).toEqual({
+      status: 403,
+      body: { error: 'insufficient_scope' },
+    });
+    expect(scope.headers.get('www-authenticate')).toMatch(/^Bearer .*insufficient_scope/);
   });
 });
