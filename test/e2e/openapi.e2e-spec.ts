@@ -279,13 +279,16 @@ describe.each(ADAPTERS)('OpenAPI document of the sample (%s)', (adapter) => {
         codes: schema?.properties.code.enum,
       };
     };
-    for (const route of ROUTES.filter((r) => r.bearer)) {
+    const bearerRoutes = ROUTES.filter((r) => r.bearer);
+    let refusals = 0;
+    for (const route of bearerRoutes) {
       const url = `${base}${AUTH}${route.path.replace('{id}', 'nope')}`;
       const method = route.method.toUpperCase();
       const tokens = [undefined, 'not-a-jwt', pair.accessToken, pair.refreshToken];
       for (const token of tokens) {
         const answer = await request(url, { method, ...(token !== undefined && { token }) });
         if (answer.status < 400) continue;
+        refusals++;
         expect(documented(route, answer)).toEqual({
           route: `${route.method} ${route.path}`,
           status: answer.status,
@@ -293,6 +296,8 @@ describe.each(ADAPTERS)('OpenAPI document of the sample (%s)', (adapter) => {
         });
       }
     }
+    // No token and 'not-a-jwt' are refused on every route, so at least two answers each.
+    expect(refusals).toBeGreaterThanOrEqual(2 * bearerRoutes.length);
     const badObj = await request(`${base}${AUTH}/token?obj=other`, { token: pair.accessToken });
     expect(json(op('get', '/token').responses['400']).properties.code.enum).toContain(
       badObj.body.code,
