@@ -315,4 +315,32 @@ describe.each(ADAPTERS)('error codes: login throttle (%s)', (adapter) => {
     // Another login name is not blocked.
     expectStatus(await attempt('admin', 'admin'), 200);
   });
+
+  it('a successful login resets its name: the count starts again from zero', async () => {
+    const attempt = (password: string) => loginAnswer(running.url, 'operator', password);
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 2; i++) {
+        expectError(await attempt('wrong'), 401, 'invalid_credentials');
+      }
+      expectStatus(await attempt('operator'), 200);
+    }
+  });
+});
+
+describe.each(ADAPTERS)('error codes: login throttle per address (%s)', (adapter) => {
+  let running: RunningApp;
+  beforeAll(async () => {
+    const loginThrottle = { limit: 100, ipLimit: 3, ttl: 60, blockDuration: 60 };
+    running = await startApp(LocalAppModule.with({ loginThrottle }), adapter);
+  });
+  afterAll(() => running.close());
+
+  it('429 too_many_attempts once one address failed over its limit, whatever the names', async () => {
+    for (const name of ['ghost-1', 'ghost-2', 'ghost-3']) {
+      expectError(await loginAnswer(running.url, name, 'wrong'), 401, 'invalid_credentials');
+    }
+    const answer = await loginAnswer(running.url, 'user1', 'passwd');
+    expectError(answer, 429, 'too_many_attempts');
+    expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
 });
