@@ -200,20 +200,20 @@ describe.each(ADAPTERS)('proxy of a misbehaving authority (%s)', (adapter) => {
     expectStatus(await profile(token), 200);
   });
 
-  it.each(['%2E%2E', '%2e%2E', '.%2E', '%2E', '..%2F..%2Ftoken'])(
+  it.each(['%2E%2E', '%2e%2E', '.%2E', '%2E'])(
     'DELETE /sessions/%s: 404 not_found, the authority’s path is never walked up',
     async (id) => {
-      const token = opaqueToken();
-      const answer = await rawRequest(proxy.url, `${AUTH}/sessions/${id}`, 'DELETE', token);
-      if (id.includes('%2F')) {
-        // An encoded slash stays inside the one path segment sent to the authority.
-        expect(hostile.seen.map((s) => s.path)).toEqual([`${AUTH}/sessions/..%2F..%2Ftoken`]);
-      } else {
-        expectError(answer, 404, 'not_found');
-        expect(hostile.count()).toBe(0);
-      }
+      const answer = await rawRequest(proxy.url, `${AUTH}/sessions/${id}`, 'DELETE', opaqueToken());
+      expectError(answer, 404, 'not_found');
+      expect(hostile.count()).toBe(0);
     },
   );
+
+  it('DELETE /sessions/..%2F..%2Ftoken: the encoded slashes stay in the one segment sent on', async () => {
+    const id = '..%2F..%2Ftoken';
+    await rawRequest(proxy.url, `${AUTH}/sessions/${id}`, 'DELETE', opaqueToken());
+    expect(hostile.seen.map((s) => s.path)).toEqual([`${AUTH}/sessions/${id}`]);
+  });
 });
 
 /** The same dot ids on a local-mode app: refused as unknown sessions, as in proxy mode. */
