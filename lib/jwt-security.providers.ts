@@ -9,6 +9,7 @@ import {
   JWT_SECURITY_OPTIONS,
   JWT_SECURITY_ROUTE_PREFIX,
 } from './jwt-security.constants.js';
+import { resolveProvided } from './internal/resolve-provided.js';
 import { AuthorityClient } from './services/authority-client.service.js';
 import { MemoryTokenStore } from './stores/memory-token.store.js';
 import { TokenStore } from './stores/token-store.js';
@@ -43,15 +44,17 @@ export const authorityProvider: Provider = {
   inject: [JWT_SECURITY_OPTIONS],
 };
 
-/** The `store` option, or a `MemoryTokenStore` when there is none. */
+/**
+ * The `store` option, or a `MemoryTokenStore` when there is none. A class is the app's own
+ * provider when registered there (as for every other class option), else a new instance.
+ */
 export const storeProvider: Provider = {
   provide: TokenStore,
   useFactory: async (options: JwtSecurityOptions, moduleRef: ModuleRef): Promise<TokenStore> => {
-    const option = options.store ?? MemoryTokenStore;
-    const store =
-      typeof option === 'function'
-        ? await moduleRef.create(option as new () => TokenStore)
-        : option;
+    const store = (await resolveProvided<TokenStore>(
+      moduleRef,
+      options.store ?? MemoryTokenStore,
+    ))!;
     if (store instanceof MemoryTokenStore) {
       new Logger('JwtSecurityModule').log(
         'MemoryTokenStore: sessions and revocations live in this process only and are lost on restart',
