@@ -115,6 +115,3 @@ export class RevocationView {
     }
   }
 }
-
-// describe() lives in store-call.ts now; re-exported for the modules that import it from here.
-export { describe } from './store-call.js';

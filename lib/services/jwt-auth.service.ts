@@ -17,7 +17,7 @@ import type { JwtClaims, TokenPair, VerifiedToken } from '../interfaces/jwt-clai
 import type { ClaimsLoader } from '../interfaces/principal-loader.interface.js';
 import { JWT_SECURITY_OPTIONS, RESERVED_CLAIMS } from '../jwt-security.constants.js';
 import { resolveProvided } from '../internal/resolve-provided.js';
-import { describe } from '../internal/revocation-view.js';
+import { describe } from '../internal/store-call.js';
 import { TokenStore, type NewTokenRecord } from '../stores/token-store.js';
 import { JwtSecurityEvents } from './jwt-security-events.service.js';
 import { LoginThrottler } from './login-throttler.service.js';

@@ -7,7 +7,7 @@ import type {
 } from '../interfaces/jwt-security-event.interface.js';
 import { JWT_SECURITY_OPTIONS } from '../jwt-security.constants.js';
 import { resolveProvided } from '../internal/resolve-provided.js';
-import { describe } from '../internal/revocation-view.js';
+import { describe } from '../internal/store-call.js';
 
 interface Emitter {
   emit(event: string, payload: unknown): unknown;
