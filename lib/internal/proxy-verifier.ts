@@ -19,6 +19,7 @@ import {
   decodeSegment,
   deepFreeze,
   hasClaimShapes,
+  JWS_COMPACT,
   TokenCodec,
   type TokenCodecOptions,
 } from './token-codec.js';
@@ -38,8 +39,6 @@ interface RemoteEntry {
   until: number;
   notAfter: number;
 }
-
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Verification in proxy mode. When the authority publishes `GET /jwks`, tokens are verified here

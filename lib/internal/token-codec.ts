@@ -31,7 +31,8 @@ interface CacheEntry {
   notAfter: number;
 }
 
-const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+/** Three base64url segments, the signature possibly empty (compact JWS serialisation). */
+export const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const TYP = /^(application\/)?jwt$/i;
 
 /**
