@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { JwtAlgorithm } from '../interfaces/jwt-security-options.interface.js';
-import { ALGORITHMS, isHmac } from '../internal/algorithms.js';
+import { ALGORITHMS, EC_CURVES, isHmac } from '../internal/algorithms.js';
 import { importKeyRing } from '../internal/key-ring.js';
 import { refuseExisting, writeKeyFile } from './key-files.js';
 import {
@@ -30,12 +30,6 @@ Options:
   --bits N      RSA modulus length, 2048 to 16384 (default 2048; RS* and PS* only)
   --force       overwrite existing files
   -h, --help    show this help`;
-
-const CURVES: Partial<Record<JwtAlgorithm, string>> = {
-  ES256: 'P-256',
-  ES384: 'P-384',
-  ES512: 'P-521',
-};
 
 /** `keygen`: writes a key pair (or an HMAC secret) and prints the public JWK. */
 export async function runKeygen(args: string[]): Promise<number> {
@@ -111,7 +105,7 @@ function generate(
   bits: number,
 ): { privateKey: KeyObject; publicKey: KeyObject } {
   if (alg === 'EdDSA') return generateKeyPairSync('ed25519');
-  const namedCurve = CURVES[alg];
+  const namedCurve = EC_CURVES[alg];
   if (namedCurve !== undefined) return generateKeyPairSync('ec', { namedCurve });
   return generateKeyPairSync('rsa', { modulusLength: bits, publicExponent: 0x10001 });
 }

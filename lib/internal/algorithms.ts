@@ -25,7 +25,8 @@ export function hashBytes(alg: JwtAlgorithm): number {
   return Number(alg.slice(2)) / 8;
 }
 
-const EC_CURVES: Record<string, string> = {
+/** The curve of each ES* algorithm, as node:crypto names it (`asymmetricKeyDetails.namedCurve`). */
+export const EC_CURVES: Record<string, string> = {
   ES256: 'prime256v1',
   ES384: 'secp384r1',
   ES512: 'secp521r1',
