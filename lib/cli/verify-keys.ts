@@ -1,6 +1,7 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import type { JwtAlgorithm } from '../interfaces/jwt-security-options.interface.js';
 import { ALGORITHMS, isHmac, keyMismatch } from '../internal/algorithms.js';
+import { AnswerTooLargeError, readCapped } from '../internal/http.js';
 import { importKeyRing, type KeyRing, type KeyRingInput } from '../internal/key-ring.js';
 import { keyRingFromJwks } from '../internal/remote-key-ring.js';
 import { CliError, readUserFile, UsageError } from './cli-support.js';
@@ -105,8 +106,12 @@ async function fetchJwksRing(url: string, alg: JwtAlgorithm | undefined): Promis
     });
     if (!response.ok)
       throw new CliError(`JWKS request to ${where} answered HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > JWKS_MAX_BYTES) throw new CliError(`JWKS at ${where} is larger than 1 MiB`);
+    const text = await readCapped(response, JWKS_MAX_BYTES, 'JWKS').catch((error: unknown) => {
+      if (error instanceof AnswerTooLargeError) {
+        throw new CliError(`JWKS at ${where} is larger than 1 MiB`);
+      }
+      throw error;
+    });
     body = JSON.parse(text);
   } catch (error) {
     throw error instanceof CliError

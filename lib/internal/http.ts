@@ -32,3 +32,39 @@ export function loginContext(request: HttpRequestLike): LoginContext {
     userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 512) : undefined,
   };
 }
+
+/** What `readCapped()` throws for a body over its limit. */
+export class AnswerTooLargeError extends Error {
+  constructor(what: string, limit: number) {
+    super(`${what} larger than ${limit} bytes`);
+    this.name = 'AnswerTooLargeError';
+  }
+}
+
+/**
+ * Reads a fetch response's body as UTF-8 text, failing with `AnswerTooLargeError` as soon as more
+ * than `limit` bytes are announced or have arrived (the rest is never read).
+ */
+export async function readCapped(response: Response, limit: number, what: string): Promise<string> {
+  const tooLarge = (): Error => new AnswerTooLargeError(what, limit);
+  const announced = Number(response.headers.get('content-length'));
+  if (announced > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw tooLarge();
+  }
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

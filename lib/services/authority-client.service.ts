@@ -10,7 +10,8 @@ import {
 } from '../errors/jwt-security.errors.js';
 import type { JwtObjectType } from '../interfaces/jwt-claims.interface.js';
 import { JWT_SECURITY_OPTIONS } from '../jwt-security.constants.js';
-import { describe } from '../internal/revocation-view.js';
+import { readCapped } from '../internal/http.js';
+import { describe } from '../internal/store-call.js';
 
 /** A request forwarded to the authority. */
 export interface AuthorityRequest {
@@ -86,7 +87,7 @@ export class AuthorityClient {
         signal: AbortSignal.timeout(this.options.authorityTimeout),
         redirect: 'error',
       });
-      text = await readCapped(response, MAX_AUTHORITY_ANSWER_BYTES);
+      text = await readCapped(response, MAX_AUTHORITY_ANSWER_BYTES, 'authority answer');
     } catch (error) {
       throw this.unavailable(error);
     }
@@ -170,31 +171,6 @@ export function errorFromAnswer(
   return answer.status === 401 || answer.status === 403
     ? new TokenInvalidError()
     : new ServiceUnavailableError();
-}
-
-/** Reads the body as UTF-8 text, failing once more than `limit` bytes arrived (or are announced). */
-async function readCapped(response: Response, limit: number): Promise<string> {
-  const tooLarge = (): Error => new Error(`authority answer larger than ${limit} bytes`);
-  const announced = Number(response.headers.get('content-length'));
-  if (announced > limit) {
-    await response.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `url` without user info, query or fragment, for log lines. */

@@ -39,6 +39,8 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
     routes['/secret'] = (reply) =>
       reply(200, JSON.stringify({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 's', alg: 'HS256' }] }));
     routes['/html'] = (reply) => reply(200, '<html>');
+    routes['/huge'] = (reply) =>
+      reply(200, JSON.stringify({ keys: [signers.ES256!.jwk], padding: 'x'.repeat(1024 * 1024) }));
     routes['/hang'] = () => undefined; // never answers
     server = createServer((request, response) => {
       const route = routes[request.url ?? ''];
@@ -101,6 +103,7 @@ describe('nest-jwt-security verify --jwks / --secret-file', () => {
   it.each([
     ['/missing', /^error: JWKS request to http:\/\/127\.0\.0\.1:\d+\/missing answered HTTP 404$/],
     ['/html', /^error: cannot fetch the JWKS at .*: the answer is not JSON$/],
+    ['/huge', /^error: JWKS at http:\/\/127\.0\.0\.1:\d+\/huge is larger than 1 MiB$/],
     ['/secret', /^error: the JWKS at .* has no usable signature key/],
   ])('JWKS %s: exit 2 with one line', async (path, message) => {
     const result = await runCli(['verify', await sign('ES256', 'k'), '--jwks', `${base}${path}`]);
