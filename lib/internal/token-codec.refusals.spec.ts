@@ -302,3 +302,28 @@ describe('isCanonicalSignature', () => {
     }
   });
 });
+
+describe('unreadable tokens whose signature is missing or misspelt', () => {
+  it.each([
+    ['three segments of garbage', 'abc.def.ghi'],
+    ['garbage without a signature', 'abc.def.'],
+    [
+      'a readable header, garbage claims, a misspelt signature',
+      `${segment({ alg: 'HS256' })}.def.ghi`,
+    ],
+  ])('%s: token_malformed, not token_invalid', async (_name, token) => {
+    const { codec } = await codecFor('HS256');
+    expect(() => codec.verify(token)).toThrow(TokenMalformedError);
+  });
+
+  it('a readable token with a misspelt signature is token_invalid', async () => {
+    const { codec } = await codecFor('HS256');
+    const good = forge({ alg: 'HS256', typ: 'JWT' }, claims(), SECRET);
+    const signature = good.slice(good.lastIndexOf('.') + 1);
+    if (signature.length % 4 === 0) throw new Error('HS256 signatures are 43 characters');
+    expect(() => codec.verify(`${good.slice(0, -1)}B`)).toThrow(TokenInvalidError);
+    expect(() => codec.verify(`${good.slice(0, good.lastIndexOf('.') + 1)}`)).toThrow(
+      TokenInvalidError,
+    );
+  });
+});

@@ -118,9 +118,11 @@ export class TokenCodec {
     if (token.length > this.options.maxTokenSize || !JWS_COMPACT.test(token)) {
       throw new TokenMalformedError();
     }
-    if (token.endsWith('.')) throw new TokenInvalidError();
-    // One spelling per signature: refuse base64url whose unused trailing bits are set.
-    if (!isCanonicalSignature(token)) throw new TokenInvalidError();
+    // No signature, or one of several spellings (unused trailing bits set): refused before any
+    // crypto, as malformed when the header or claims are not even readable JSON objects.
+    if (token.endsWith('.') || !isCanonicalSignature(token)) {
+      throw isReadable(token) ? new TokenInvalidError() : new TokenMalformedError();
+    }
     // With one key there is nothing to choose: fast-jwt decodes the header once, and the key's
     // fit with the header's kid and alg is checked right after.
     const only = this.keys.byKid.size === 1 ? this.keys.byKid.values().next().value : undefined;
@@ -237,6 +239,12 @@ function fingerprint(token: string): number {
     hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
   }
   return hash >>> 0 || 1;
+}
+
+/** Whether the header and the claims of a compact JWS decode to JSON objects. */
+function isReadable(token: string): boolean {
+  const [header, claims] = token.split('.');
+  return decodeSegment(header!) !== undefined && decodeSegment(claims!) !== undefined;
 }
 
 /** Decodes one base64url JSON segment into an object, or undefined. */
