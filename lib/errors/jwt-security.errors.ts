@@ -43,9 +43,12 @@ export interface JwtSecurityErrorBody {
  * @example
  * ```ts
  * @Catch(JwtSecurityError)
+ * @Injectable()
  * export class MyAuthErrorFilter implements ExceptionFilter {
+ *   constructor(private readonly adapterHost: HttpAdapterHost) {}
  *   catch(error: JwtSecurityError, host: ArgumentsHost) {
- *     host.switchToHttp().getResponse().status(error.statusCode).json({ error: error.code });
+ *     const response = host.switchToHttp().getResponse();
+ *     this.adapterHost.httpAdapter.reply(response, { error: error.code }, error.statusCode);
  *   }
  * }
  * ```
