@@ -21,7 +21,9 @@ describeTokenStoreContract('PostgresTokenStore', async () => {
   return {
     shared: true,
     async create() {
-      const store = new PostgresTokenStore({ url: DATABASE_URL, schema });
+      // The race tests queue 50 transactions on one row lock; the default 1 s statement bound
+      // is meant for requests, and a loaded 2-core machine can exceed it while they wait.
+      const store = new PostgresTokenStore({ url: DATABASE_URL, schema, statementTimeout: 10_000 });
       await store.onModuleInit();
       stores.push(store);
       return store;
