@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { JwtSecurityOptions } from '../config/jwt-security-options.dto.js';
 import type { JwtSecurityMode } from '../interfaces/jwt-security-options.interface.js';
 import { JWT_SECURITY_OPTIONS } from '../jwt-security.constants.js';
+import { withTimeout } from '../internal/store-call.js';
 import { AuthorityClient } from '../services/authority-client.service.js';
 import { TokenStore } from '../stores/token-store.js';
 
@@ -135,19 +136,15 @@ export class JwtSecurityHealthIndicator {
     const type = this.store.constructor.name;
     const started = Date.now();
     const timeoutMs = this.options.storeTimeout;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await withTimeout(
         this.store.isRevoked(PROBE_ID, PROBE_ID),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new ProbeTimeout(timeoutMs)), timeoutMs);
-        }),
-      ]);
+        timeoutMs,
+        () => new ProbeTimeout(timeoutMs),
+      );
       return { status: 'up', type, responseTime: Date.now() - started };
     } catch (error) {
       return { status: 'down', type, responseTime: Date.now() - started, message: reason(error) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

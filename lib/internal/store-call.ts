@@ -19,11 +19,15 @@ export async function callStore<T>(
   }
 }
 
-/** `pending`, or a rejection once `timeoutMs` passed without an answer. */
-export async function withTimeout<T>(pending: Promise<T>, timeoutMs: number): Promise<T> {
+/** `pending`, or a rejection with `onTimeout()` once `timeoutMs` passed without an answer. */
+export async function withTimeout<T>(
+  pending: Promise<T>,
+  timeoutMs: number,
+  onTimeout: () => Error = () => new Error(`no answer within ${timeoutMs} ms`),
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    timer = setTimeout(() => reject(onTimeout()), timeoutMs);
   });
   try {
     return await Promise.race([pending, timeout]);
