@@ -59,8 +59,9 @@ describe.each(ADAPTERS)('proxy with an unreachable or slow authority (%s)', (ada
     beforeAll(async () => {
       signer = await Authority.start(signingOptions(alg, 'A'), adapter);
       hmac = await Authority.start(fixtureKeys('HS256').options, adapter);
-      jwksStartedAt = Date.now();
       jwksProxy = await startApp(ProxyAppModule.with(signer.url, { algorithm: alg }), adapter);
+      // After the start, which fetched the JWKS: the refetch interval counts from no earlier.
+      jwksStartedAt = Date.now();
       hmacProxy = await startApp(
         ProxyAppModule.with(hmac.url, { algorithm: 'HS256', claimsCacheTtl: 30 }),
         adapter,

@@ -45,8 +45,9 @@ describe.each(ADAPTERS)('key rotation seen through the proxy (%s)', (adapter) =>
 
     beforeAll(async () => {
       authority = await Authority.start(signingOptions(alg, 'A', 'key-a'), adapter);
-      fetchedAt = Date.now();
       proxy = await startApp(ProxyAppModule.with(authority.url, { algorithm: alg }), adapter);
+      // Taken once the proxy has started, and so fetched: a bound on the fetch, not before it.
+      fetchedAt = Date.now();
     });
     afterAll(async () => {
       await proxy?.close();
@@ -71,8 +72,8 @@ describe.each(ADAPTERS)('key rotation seen through the proxy (%s)', (adapter) =>
 
       const after = await login(proxy.url, 'admin', 'admin');
       expect(kidOf(after.accessToken)).toBe('key-b');
-      fetchedAt = Date.now();
       expectStatus(await profile(after.accessToken), 200);
+      fetchedAt = Date.now();
       expectStatus(await request(`${proxy.url}/admin`, { token: after.accessToken }), 200);
       expect(jwksFetches()).toBe(1);
       for (let i = 0; i < 5; i++) {
