@@ -38,6 +38,7 @@ export const TABLE_ROWS = [
   'floor-HS256-cold',
   'floor-RS256-cold',
   'floor-ES256-cold',
+  'floor-accept',
   'recipe-HS256',
   'recipe-RS256',
   'recipe-ES256',
@@ -76,9 +77,9 @@ function httpTable(results: Results): string[] {
   const out = [
     '## HTTP: guarded route vs the open route of the same server process',
     '',
-    'req/s and latency are medians of the measured runs; ×open is the median, over the rounds,',
-    "of the ratio to the open route's run of the same round in the same process (p99 ×open in",
-    'parentheses).',
+    'req/s and latency are medians of the measured runs; ×open is the median, over the runs, of',
+    "the ratio of each run to the open route's runs just before and after it in the same process",
+    '(geometric mean of the two; p99 ×open in parentheses).',
     '',
     '| configuration | Fastify req/s | ×open | p50 ms | p99 ms (×open) | Express req/s | ×open | p50 ms | p99 ms (×open) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -137,9 +138,10 @@ function latencyTable(results: Results): string[] {
     '## Latency at the same offered load',
     '',
     `Each connection pauses between requests so that the load is about ${Number(results.settings.latencyLoad) * 100}% of`,
-    'what the open route sustained in the same process; the open route and the guarded route run',
-    'alternately at that same load. Cells: open route / guarded route; p99 ×open is the median',
-    'over the rounds of the per-round ratio.',
+    'what the slower of the two routes sustained in the same process (so that neither runs past its',
+    'capacity); the open route and the guarded route run alternately at that same load. Cells:',
+    'open route / guarded route; p99 ×open is the median over the runs of the ratio to the open',
+    'runs around each.',
     '',
     '| configuration | Fastify req/s | p50 ms | p99 ms | p99 ×open | Express req/s | p50 ms | p99 ms | p99 ×open |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -162,6 +164,16 @@ function comparisons(results: Results): string[] {
     });
     if (speedups.length)
       lines.push(`- ${name}: our guard / recipe guard (req/s, warm): ${speedups.join(', ')}`);
+    const accept = find(results, 'floor-accept', adapter);
+    const warmFloors = ALGS.flatMap((alg) => {
+      const ours = find(results, `ours-${alg}-warm`, adapter);
+      return ours && accept ? [`${alg} ${(ours.ratio / accept.ratio).toFixed(2)}`] : [];
+    });
+    if (warmFloors.length) {
+      lines.push(
+        `- ${name}: our guard ×open / floor ×open (warm token, a guard that checks nothing): ${warmFloors.join(', ')}`,
+      );
+    }
     const floors = ALGS.flatMap((alg) => {
       const ours = find(results, `ours-${alg}-cold`, adapter);
       const floor = find(results, `floor-${alg}-cold`, adapter);

@@ -22,13 +22,20 @@ export interface Measured {
   non2xx: number;
   socketErrors: number;
   runs: WrkResult[];
+  /**
+   * For each run of a route other than the reference (the first variant, the open route): the
+   * reference's runs just before and just after it, in the same process.
+   */
+  brackets?: Array<[WrkResult, WrkResult]>;
 }
 
 /**
  * Measures every variant on one server process: a warm-up of each, then `rounds` rounds in
- * which every variant runs once, in order, then in reverse order on the next round. Medians over the
- * rounds, and ratios taken within each round (see `pairedRatio`), cancel most of the machine's
- * noise; every ratio compares runs of the same process.
+ * which every other variant runs once, each between two runs of the first (the reference: the
+ * open route), in order, then in reverse order on the next round:
+ * `open A open B open | B open A open | ...`. Each run of A is then compared with the open runs
+ * on both sides of it (see `pairedRatio`): a drift of the machine during the few seconds around
+ * it weighs on both sides of the ratio alike.
  */
 export async function measureSession(
   port: number,
@@ -40,31 +47,43 @@ export async function measureSession(
     const seconds = !warmup ? 0 : index === 0 ? settings.warmupFirst : settings.warmupEach;
     if (seconds > 0) variant.after?.(await runWrk(port, variant.request(), seconds));
   }
+  const [reference, ...others] = variants;
+  if (!reference || others.length === 0) throw new Error('measureSession: no route to compare');
   const runs = new Map<string, WrkResult[]>(variants.map((v) => [v.key, []]));
+  const brackets = new Map<string, Array<[WrkResult, WrkResult]>>(others.map((v) => [v.key, []]));
+  const measure = async (variant: Variant, round: number): Promise<WrkResult> => {
+    const result = await runWrk(port, variant.request(), settings.duration);
+    if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);
+    variant.after?.(result);
+    // Requests still in flight when wrk stopped (slow ones: login hashes passwords) finish
+    // before the next run starts, so that they do not weigh on it.
+    await sleep(variant.settleMs ?? settings.settleMs);
+    runs.get(variant.key)!.push(result);
+    log(
+      `    round ${round + 1} ${variant.key.padEnd(8)} ${fmt(result.rps).padStart(7)} req/s  ` +
+        `p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms` +
+        (result.non2xx > 0 ? `  NON-2XX ${result.non2xx}` : ''),
+    );
+    return result;
+  };
+  let before = await measure(reference, 0);
   for (let round = 0; round < rounds; round++) {
-    // Every other round runs the routes in reverse order (open, warm, cold, then cold, warm,
-    // open): each route is as often first as last, so whatever favours a position (the first
-    // run after a pause, the last one before a GC) weighs on both sides of a ratio alike.
-    const order = round % 2 === 0 ? variants : [...variants].reverse();
+    // Every other round runs the routes in reverse order: each route follows each other one as
+    // often as it precedes it.
+    const order = round % 2 === 0 ? others : [...others].reverse();
     for (const variant of order) {
-      const result = await runWrk(port, variant.request(), settings.duration);
-      if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);
-      variant.after?.(result);
-      // Requests still in flight when wrk stopped (slow ones: login hashes passwords) finish
-      // before the next run starts, so that they do not weigh on it.
-      await sleep(variant.settleMs ?? settings.settleMs);
-      runs.get(variant.key)!.push(result);
-      log(
-        `    round ${round + 1} ${variant.key.padEnd(8)} ${fmt(result.rps).padStart(7)} req/s  ` +
-          `p50 ${result.p50.toFixed(2)} ms  p99 ${result.p99.toFixed(2)} ms` +
-          (result.non2xx > 0 ? `  NON-2XX ${result.non2xx}` : ''),
-      );
+      await measure(variant, round);
+      const after = await measure(reference, round);
+      brackets.get(variant.key)!.push([before, after]);
+      before = after;
     }
   }
-  return Object.fromEntries([...runs].map(([key, list]) => [key, summarize(list)]));
+  return Object.fromEntries(
+    [...runs].map(([key, list]) => [key, summarize(list, brackets.get(key))]),
+  );
 }
 
-function summarize(list: readonly WrkResult[]): Measured {
+function summarize(list: readonly WrkResult[], brackets?: Array<[WrkResult, WrkResult]>): Measured {
   return {
     rps: median(list.map((r) => r.rps)),
     p50: median(list.map((r) => r.p50)),
@@ -74,22 +93,23 @@ function summarize(list: readonly WrkResult[]): Measured {
     non2xx: list.reduce((sum, r) => sum + r.non2xx, 0),
     socketErrors: list.reduce((sum, r) => sum + r.socketErrors, 0),
     runs: [...list],
+    ...(brackets && { brackets }),
   };
 }
 
 /**
- * The median over the rounds of `value(run) / value(open run)` for the runs of the same round,
- * measured within seconds of each other on the same process: slow drifts of the machine (another
- * process, CPU frequency, the GC's heap sizing) cancel out within a pair.
+ * The median over the runs of `value(run) / value(open)`, where `open` is the geometric mean of
+ * the open route's runs just before and just after that run, in the same process, within
+ * seconds: slow drifts of the machine (another process, CPU frequency, the GC's heap sizing)
+ * cancel out. The open route compared with itself is 1.
  */
-export function pairedRatio(
-  runs: readonly WrkResult[],
-  open: readonly WrkResult[],
-  value: (run: WrkResult) => number,
-): number {
-  const count = Math.min(runs.length, open.length);
-  const ratios: number[] = [];
-  for (let i = 0; i < count; i++) ratios.push(value(runs[i]!) / value(open[i]!));
+export function pairedRatio(measured: Measured, value: (run: WrkResult) => number): number {
+  const brackets = measured.brackets;
+  if (!brackets) return 1;
+  const ratios = measured.runs.map((run, i) => {
+    const [before, after] = brackets[i]!;
+    return value(run) / Math.sqrt(value(before) * value(after));
+  });
   return median(ratios);
 }
 

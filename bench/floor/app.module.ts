@@ -1,4 +1,5 @@
 import { Controller, Get, Module, Req, UseGuards } from '@nestjs/common';
+import { AcceptGuard } from './accept.guard.js';
 import { FloorGuard } from './floor.guard.js';
 
 @Controller()
@@ -13,7 +14,13 @@ export class FloorController {
   profile(@Req() request: { user: unknown }): unknown {
     return request.user;
   }
+
+  @UseGuards(AcceptGuard)
+  @Get('accepted')
+  accepted(@Req() request: { user: unknown }): unknown {
+    return request.user;
+  }
 }
 
-@Module({ controllers: [FloorController], providers: [FloorGuard] })
+@Module({ controllers: [FloorController], providers: [FloorGuard, AcceptGuard] })
 export class AppModule {}
