@@ -33,8 +33,4 @@ export class UsersService implements OnModuleInit {
     const matches = await verify(user?.passwordHash ?? this.dummyHash, password);
     return user && matches ? user : undefined;
   }
-
-  findByPrincipal(principal: string): User | undefined {
-    return [...this.users.values()].find((user) => user.principal === principal);
-  }
 }
