@@ -47,14 +47,22 @@ export class JwtAuthGuard extends AuthGuard(JWT_SECURITY_STRATEGY) {
     }
     if (result instanceof Promise) {
       return result.then(
-        (auth) => {
-          this.handleRequest(undefined, auth?.claims ?? null, undefined, context);
-          return true;
-        },
+        (auth) => this.accept(auth, context),
         (error: unknown) => this.handleRequest(error, undefined, undefined, context),
       );
     }
-    this.handleRequest(undefined, result?.claims ?? null, undefined, context);
+    return this.accept(result, context);
+  }
+
+  /**
+   * Hands the outcome to `handleRequest` and, as passport's `AuthGuard` does, makes what it
+   * returns `request.user`: an override may return another object than the claims.
+   * `@CurrentClaims()` still reads the verified claims.
+   */
+  private accept(auth: JwtAuthContext | undefined, context: ExecutionContext): true {
+    const claims = auth?.claims ?? null;
+    const user = this.handleRequest<unknown>(undefined, claims, undefined, context);
+    if (user !== claims) this.getRequest(context).user = user;
     return true;
   }
 
@@ -80,8 +88,7 @@ export class JwtAuthGuard extends AuthGuard(JWT_SECURITY_STRATEGY) {
       } catch (error) {
         return this.handleRequest(error, undefined, undefined, context);
       }
-      this.handleRequest(undefined, auth?.claims ?? null, undefined, context);
-      return true;
+      return this.accept(auth, context);
     } catch (error) {
       throw await toWsException(error);
     }
