@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       os: `${type()} ${release()}`,
       date: new Date().toISOString(),
       pinning: pinning.note,
-      load: `wrk 1 thread, ${settings.connections} connections, ${settings.duration} s runs × ${settings.rounds} rounds alternating, ×open = median of the per-round ratios`,
+      load: `wrk 1 thread, ${settings.connections} connections, ${settings.duration} s runs × ${settings.rounds} rounds, each between two open runs, ×open = median of the bracketed ratios`,
       quick: QUICK,
     },
     settings: { ...settings },
