@@ -70,7 +70,7 @@ export function chartSvg(results: Results): string {
     const who = { ours: 'our guard', floor: 'floor', recipe: 'recipe' }[impl];
     const label = `${who}, ${adapter === 'fastify' ? 'Fastify' : 'Express'}`;
     parts.push(text(legendX + 16, legendY, label));
-    legendX += 130;
+    legendX += 30 + Math.ceil(label.length * 6.6);
   }
   for (const tick of [0, 0.25, 0.5, 0.75, 1]) {
     const px = left + scale(tick);
