@@ -22,4 +22,8 @@ export default {
   testMatch: ['<rootDir>/lib/**/*.spec.ts', '<rootDir>/test/**/*.{spec,e2e-spec,int-spec}.ts'],
   resolver: '<rootDir>/test/utils/jest/resolver.cjs',
   testTimeout: 30000,
+  // Two suites at a time: most of the time is spent waiting on servers, Redis and PostgreSQL, so
+  // two workers halve the run on a 2-core machine (Jest's default is cores - 1), and the suites
+  // are checked to pass with that, and with a third process competing for the CPU.
+  maxWorkers: 2,
 };

@@ -199,12 +199,15 @@ describe('RedisTokenStore on a real Redis', () => {
       expect(Math.max(...failures)).toBeLessThan(700);
 
       await redis.start();
-      await within(5000, () =>
-        store.findToken(token.jti).then(
-          () => true,
-          () => false,
-        ),
-      );
+      // Each client reconnects on its own schedule: wait for both, the writer is used below.
+      for (const client of [store, writer]) {
+        await within(5000, () =>
+          client.findToken(token.jti).then(
+            () => true,
+            () => false,
+          ),
+        );
+      }
       // The data is gone (no persistence) but the store works again, and so does pub/sub.
       await within(3000, () => notified > 0); // the catch-up call after resubscribing
       const before = notified;
