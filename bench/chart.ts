@@ -1,7 +1,7 @@
 import { ADAPTERS } from './config.js';
 import { find, machineLine, type Results } from './report.js';
 
-/** Configurations drawn, in order: our guard (warm, cold, stores) then the recipe. */
+/** Configurations drawn, in order: ours and the floors (warm, cold), the stores, the recipe. */
 const CONFIGS = [
   ['ours-HS256-warm', 'ours HS256 warm'],
   ['ours-RS256-warm', 'ours RS256 warm'],

@@ -37,8 +37,8 @@ export const settings = {
   /** Each route of a server is measured this many times, alternately with the others. */
   rounds: int('BENCH_ROUNDS', QUICK ? 2 : 5),
   /**
-   * Latency at a fixed load (issue target 6): the offered load as a share of the open route's
-   * throughput measured just before, and the rounds of these paced runs.
+   * Latency at a fixed load (issue target 6): the offered load as a share of the median req/s
+   * of the slower of the two routes compared, and the rounds of these paced runs.
    */
   latencyLoad: 0.4,
   latencyRounds: int('BENCH_LATENCY_ROUNDS', QUICK ? 1 : 3),

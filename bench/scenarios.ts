@@ -29,12 +29,12 @@ export interface Row {
   alg?: Alg;
   tokens?: 'warm' | 'cold';
   store?: 'memory' | StoreKind;
-  /** The route measured, and the open route of the same server process, same rounds. */
+  /** The route measured, and the open route of the same server process, same session. */
   measured: Measured;
   open: Measured;
   /**
    * req/s of the route / req/s of the open route, and the same for p99: the median over the
-   * rounds of the ratio within each round (the two runs of the same round, in the same process).
+   * route's runs of the ratio to the open runs just before and after each (see `pairedRatio`).
    */
   ratio: number;
   p99Ratio: number;
@@ -49,9 +49,8 @@ export interface PacedLatency {
   pauseMs: number;
   measured: Measured;
   open: Measured;
-  /** Median over the rounds of p99 / p99 of the open route (and p50). */
+  /** Median over the runs of p99 / p99 of the open runs around each. */
   p99Ratio: number;
-  p50Ratio: number;
 }
 
 function storeUrl(store: StoreKind): string {
@@ -120,8 +119,7 @@ function oursSession(ctx: HttpContext, adapter: Adapter, alg: Alg): Promise<Row[
         pauseMs,
         measured: paced[key]!,
         open: paced.open!,
-        p99Ratio: pairedRatio(paced[key]!, (r) => r.p99),
-        p50Ratio: pairedRatio(paced[key]!, (r) => r.p50),
+        p99Ratio: pairedRatio(paced[key]!, paced.open!, (r) => r.p99),
       };
     };
     const pacedWarm = await latency('warm');
@@ -357,7 +355,7 @@ function row(
     ...extra,
     measured,
     open,
-    ratio: pairedRatio(measured, (r) => r.rps),
-    p99Ratio: pairedRatio(measured, (r) => r.p99),
+    ratio: pairedRatio(measured, open, (r) => r.rps),
+    p99Ratio: pairedRatio(measured, open, (r) => r.p99),
   };
 }

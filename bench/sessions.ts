@@ -24,9 +24,9 @@ export interface Measured {
   runs: WrkResult[];
   /**
    * For each run of a route other than the reference (the first variant, the open route): the
-   * reference's runs just before and just after it, in the same process.
+   * index k of the reference's run just before it; the one just after it is k + 1.
    */
-  brackets?: Array<[WrkResult, WrkResult]>;
+  bracket?: number[];
 }
 
 /**
@@ -50,7 +50,7 @@ export async function measureSession(
   const [reference, ...others] = variants;
   if (!reference || others.length === 0) throw new Error('measureSession: no route to compare');
   const runs = new Map<string, WrkResult[]>(variants.map((v) => [v.key, []]));
-  const brackets = new Map<string, Array<[WrkResult, WrkResult]>>(others.map((v) => [v.key, []]));
+  const brackets = new Map<string, number[]>(others.map((v) => [v.key, []]));
   const measure = async (variant: Variant, round: number): Promise<WrkResult> => {
     const result = await runWrk(port, variant.request(), settings.duration);
     if (result.requests === 0) throw new Error(`${variant.key}: no request completed`);
@@ -66,16 +66,15 @@ export async function measureSession(
     );
     return result;
   };
-  let before = await measure(reference, 0);
+  await measure(reference, 0);
   for (let round = 0; round < rounds; round++) {
-    // Every other round runs the routes in reverse order: each route follows each other one as
-    // often as it precedes it.
+    // Every other round runs the routes in reverse order: with an even number of rounds, each
+    // route follows each other one as often as it precedes it (nearly, with an odd one).
     const order = round % 2 === 0 ? others : [...others].reverse();
     for (const variant of order) {
+      brackets.get(variant.key)!.push(runs.get(reference.key)!.length - 1);
       await measure(variant, round);
-      const after = await measure(reference, round);
-      brackets.get(variant.key)!.push([before, after]);
-      before = after;
+      await measure(reference, round);
     }
   }
   return Object.fromEntries(
@@ -83,7 +82,7 @@ export async function measureSession(
   );
 }
 
-function summarize(list: readonly WrkResult[], brackets?: Array<[WrkResult, WrkResult]>): Measured {
+function summarize(list: readonly WrkResult[], bracket?: number[]): Measured {
   return {
     rps: median(list.map((r) => r.rps)),
     p50: median(list.map((r) => r.p50)),
@@ -93,7 +92,7 @@ function summarize(list: readonly WrkResult[], brackets?: Array<[WrkResult, WrkR
     non2xx: list.reduce((sum, r) => sum + r.non2xx, 0),
     socketErrors: list.reduce((sum, r) => sum + r.socketErrors, 0),
     runs: [...list],
-    ...(brackets && { brackets }),
+    ...(bracket && { bracket }),
   };
 }
 
@@ -103,12 +102,16 @@ function summarize(list: readonly WrkResult[], brackets?: Array<[WrkResult, WrkR
  * seconds: slow drifts of the machine (another process, CPU frequency, the GC's heap sizing)
  * cancel out. The open route compared with itself is 1.
  */
-export function pairedRatio(measured: Measured, value: (run: WrkResult) => number): number {
-  const brackets = measured.brackets;
-  if (!brackets) return 1;
+export function pairedRatio(
+  measured: Measured,
+  open: Measured,
+  value: (run: WrkResult) => number,
+): number {
+  const bracket = measured.bracket;
+  if (!bracket) return 1;
   const ratios = measured.runs.map((run, i) => {
-    const [before, after] = brackets[i]!;
-    return value(run) / Math.sqrt(value(before) * value(after));
+    const k = bracket[i]!;
+    return value(run) / Math.sqrt(value(open.runs[k]!) * value(open.runs[k + 1]!));
   });
   return median(ratios);
 }
