@@ -106,17 +106,13 @@ async function fetchJwksRing(url: string, alg: JwtAlgorithm | undefined): Promis
     });
     if (!response.ok)
       throw new CliError(`JWKS request to ${where} answered HTTP ${response.status}`);
-    const text = await readCapped(response, JWKS_MAX_BYTES, 'JWKS').catch((error: unknown) => {
-      if (error instanceof AnswerTooLargeError) {
-        throw new CliError(`JWKS at ${where} is larger than 1 MiB`);
-      }
-      throw error;
-    });
-    body = JSON.parse(text);
+    body = JSON.parse(await readCapped(response, JWKS_MAX_BYTES, 'JWKS'));
   } catch (error) {
-    throw error instanceof CliError
-      ? error
-      : new CliError(`cannot fetch the JWKS at ${where}: ${reason(error)}`);
+    if (error instanceof CliError) throw error;
+    if (error instanceof AnswerTooLargeError) {
+      throw new CliError(`JWKS at ${where} is larger than 1 MiB`);
+    }
+    throw new CliError(`cannot fetch the JWKS at ${where}: ${reason(error)}`);
   }
   const accepted = alg !== undefined ? [alg] : ALGORITHMS.filter((a) => !isHmac(a));
   const { ring } = keyRingFromJwks(body, accepted);

@@ -48,7 +48,6 @@ export const MAX_AUTHORITY_ANSWER_BYTES = 1024 * 1024;
  * through Node's fetch (keep-alive connections, redirects refused) and are bounded by
  * `authorityTimeout`; an authority that cannot be reached, answers 5xx or sends more than
  * `MAX_AUTHORITY_ANSWER_BYTES` yields `ServiceUnavailableError`.
-
  */
 @Injectable()
 export class AuthorityClient {

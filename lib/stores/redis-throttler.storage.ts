@@ -35,7 +35,6 @@ return { hits, ends - now, math.max(blocked - now, 0) }
  * @nestjs/throttler's `ThrottlerStorage` contract, plus `reset()`, in one Lua script per hit so
  * that concurrent instances never race. (The community Redis storage for @nestjs/throttler,
  * @nest-lab/throttler-storage-redis 1.2, does not support Nest 12 and has no `reset()`.)
-
  */
 export class RedisThrottlerStorage implements ResettableThrottlerStorage {
   constructor(
