@@ -100,21 +100,24 @@ describe('RedisTokenStore on a real Redis', () => {
     /** When Redis itself drops the key (seconds since the epoch; negative when it never does). */
     const expiry = async (key: string): Promise<number> =>
       Number(await inspector.call('EXPIRETIME', `${prefix}${key}`));
-    const at = nowSeconds();
-    const records = login(subject(), at, { ttl: HOUR, access: 600 });
-    const { session, refresh, access } = records;
-    await store.createSession(session, [refresh, access]);
-    expect(await expiry(`t:${access.jti}`)).toBeCloseTo(at + 600, -1);
-    expect(await expiry(`t:${refresh.jti}`)).toBeCloseTo(at + HOUR, -1);
-    expect(await expiry(`s:${session.sid}`)).toBeCloseTo(at + HOUR, -1);
-    const next = successors(refresh, at, 2 * HOUR);
-    await store.rotateRefreshToken(
-      rotation(records, at, { tokens: next, sessionExpiresAt: at + 2 * HOUR }),
-    );
-    expect(await expiry(`s:${session.sid}`)).toBeCloseTo(at + 2 * HOUR, -1);
-    expect(await expiry(`t:${next[0]!.jti}`)).toBeCloseTo(at + 2 * HOUR, -1);
-    expect(await expiry(`t:${refresh.jti}`)).toBeCloseTo(at + HOUR, -1);
-    await store.onModuleDestroy();
+    try {
+      const at = nowSeconds();
+      const records = login(subject(), at, { ttl: HOUR, access: 600 });
+      const { session, refresh, access } = records;
+      await store.createSession(session, [refresh, access]);
+      expect(await expiry(`t:${access.jti}`)).toBeCloseTo(at + 600, -1);
+      expect(await expiry(`t:${refresh.jti}`)).toBeCloseTo(at + HOUR, -1);
+      expect(await expiry(`s:${session.sid}`)).toBeCloseTo(at + HOUR, -1);
+      const next = successors(refresh, at, 2 * HOUR);
+      await store.rotateRefreshToken(
+        rotation(records, at, { tokens: next, sessionExpiresAt: at + 2 * HOUR }),
+      );
+      expect(await expiry(`s:${session.sid}`)).toBeCloseTo(at + 2 * HOUR, -1);
+      expect(await expiry(`t:${next[0]!.jti}`)).toBeCloseTo(at + 2 * HOUR, -1);
+      expect(await expiry(`t:${refresh.jti}`)).toBeCloseTo(at + HOUR, -1);
+    } finally {
+      await store.onModuleDestroy();
+    }
   });
 
   it('keeps records past their expiry for `retention` seconds', async () => {
